@@ -1,0 +1,145 @@
+"""The ``flowers-lab`` command: doctor, sample, download, convert, inspect."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+from flowers_lab.errors import DataError
+from flowers_lab.schema import CLASSES
+
+
+def doctor(args: argparse.Namespace) -> int:
+    """Versions, accelerator, and which data is here and how to get what is not."""
+    import keras
+    import tensorflow as tf
+
+    from flowers_lab.accelerator import detect
+    from flowers_lab.sources import data_root, downloaded_photos, sample_folder, shard_folder_name
+
+    print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, backend {keras.backend.backend()}")
+    detect()
+    root = data_root()
+    print(f"data root: {root}  (set FLOWERS_LAB_DATA to move it)")
+    photos = downloaded_photos(root)
+    print(f"  real photos: {photos or 'missing: run flowers-lab download (needs the network)'}")
+    for size in (192, 224, 331, 512):
+        shards = root / shard_folder_name(size)
+        state = f"{len(list(shards.glob('*.tfrec')))} shards" if shards.is_dir() else "missing"
+        hint = f" (flowers-lab convert {photos} {shards} --size {size})" if photos and state == "missing" else ""
+        print(f"  real shards {size}px: {state}{hint}")
+    sample = sample_folder()
+    print(f"  offline sample: {sample if sample.is_dir() else 'missing: run flowers-lab sample'}")
+    return 0
+
+
+def sample(args: argparse.Namespace) -> int:
+    """Generate the offline sample: photos and shards."""
+    from flowers_lab.sources import make_sample
+
+    found = make_sample(args.size, args.per_class, args.seed, args.shards, folder=args.out)
+    print(f"photos in {found.photos}\nshards in {found.shards}")
+    return 0
+
+
+def download(args: argparse.Namespace) -> int:
+    """Download the real photos and convert them to shards of each size."""
+    from flowers_lab.sources import data_root, download_photos, shard_folder_name
+    from flowers_lab.writer import write_shards
+
+    root = Path(args.root) if args.root else data_root()
+    photos = download_photos(root)
+    print(f"photos in {photos}")
+    for size in args.sizes:
+        write_shards(photos, root / shard_folder_name(size), size=size, overwrite=args.overwrite)
+    return 0
+
+
+def convert(args: argparse.Namespace) -> int:
+    """Convert a folder of class sub-folders of photos to shards."""
+    from flowers_lab.writer import write_shards
+
+    classes = tuple(args.classes.split(",")) if args.classes else CLASSES
+    write_shards(args.src, args.out, size=args.size, shards=args.shards, classes=classes,
+                 overwrite=args.overwrite)
+    return 0
+
+
+def inspect(args: argparse.Namespace) -> int:
+    """Read every shard: records per file and class, image sizes, and what is wrong."""
+    from flowers_lab.schema import read_classes
+    from flowers_lab.shards import check_shard, find_shards
+
+    paths = find_shards(args.path)
+    classes = read_classes(paths[0].parent)
+    per_class, sizes, bad = Counter(), Counter(), 0
+    for path in paths:
+        report = check_shard(path, classes)
+        per_class.update(report.per_class)
+        sizes.update(report.sizes)
+        status = f"BAD: {report.problem}" if report.problem else "ok"
+        bad += report.problem is not None
+        print(f"{path.name:<28}{report.records:>6} records  {status}")
+    print(f"{sum(per_class.values())} records in {len(paths)} files; "
+          + ", ".join(f"{name} {per_class[name]}" for name in classes))
+    print("image sizes: " + ", ".join(f"{h}x{w} ({n})" for (h, w), n in sizes.most_common()))
+    if bad:
+        print(f"flowers-lab: error: {bad} of {len(paths)} shards are bad", file=sys.stderr)
+        return 1
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line."""
+    main_parser = argparse.ArgumentParser(prog="flowers-lab", description=__doc__)
+    commands = main_parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("doctor", help=doctor.__doc__).set_defaults(run=doctor)
+
+    p = commands.add_parser("sample", help=sample.__doc__)
+    p.add_argument("--out", type=Path, help="folder (default: under the data root)")
+    p.add_argument("--size", type=int, default=192, help="shard image size in px (default 192)")
+    p.add_argument("--per-class", type=int, default=100, help="photos per class (default 100)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--shards", type=int, default=16)
+    p.set_defaults(run=sample)
+
+    p = commands.add_parser("download", help=download.__doc__)
+    p.add_argument("--root", help="data root (default: $FLOWERS_LAB_DATA or ./data)")
+    p.add_argument("--sizes", type=int, nargs="+", default=[192])
+    p.add_argument("--overwrite", action="store_true", help="replace existing shards")
+    p.set_defaults(run=download)
+
+    p = commands.add_parser("convert", help=convert.__doc__)
+    p.add_argument("src", type=Path, help="folder of class sub-folders of photos")
+    p.add_argument("out", type=Path, help="folder for the shards")
+    p.add_argument("--size", type=int, default=192)
+    p.add_argument("--shards", type=int, default=16)
+    p.add_argument("--classes", help="comma-separated class folder names (default: the five flowers)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing shards")
+    p.set_defaults(run=convert)
+
+    p = commands.add_parser("inspect", help=inspect.__doc__)
+    p.add_argument("path", help="folder or glob of .tfrec files")
+    p.set_defaults(run=inspect)
+    return main_parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run a command; bad input ends in one line on stderr and exit 1."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
+    args = parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except DataError as error:
+        print(f"flowers-lab: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("flowers-lab: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

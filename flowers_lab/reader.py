@@ -1,0 +1,157 @@
+"""Training and validation ``tf.data`` pipelines over TFRecord shards.
+
+The pipeline runs on the host CPU with TensorFlow whatever the Keras backend is.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import tensorflow as tf
+
+from flowers_lab.errors import DataError
+from flowers_lab.schema import count_from_name, read_classes
+from flowers_lab.shards import check_shards, find_shards
+
+AUTOTUNE = tf.data.AUTOTUNE
+VALIDATION_FRACTION = 0.19
+
+
+@dataclass
+class FlowerData:
+    """Batched datasets of (image, label) and the counts a ``model.fit`` call needs."""
+
+    train: tf.data.Dataset
+    validation: tf.data.Dataset
+    classes: tuple[str, ...]
+    train_count: int
+    validation_count: int
+    batch_size: int
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Full training batches in one pass over the training files."""
+        return max(1, self.train_count // self.batch_size)
+
+    @property
+    def validation_steps(self) -> int:
+        """Batches in one pass over the validation files (the last one may be short)."""
+        return math.ceil(self.validation_count / self.batch_size)
+
+
+def split_files(paths: Sequence[Path], validation_fraction: float = VALIDATION_FRACTION):
+    """Split sorted shard paths into (training, validation) by whole files, as the workshop did:
+    the first ``int(n * fraction)`` files validate, the rest train."""
+    paths = sorted(paths)
+    split = int(len(paths) * validation_fraction)
+    if validation_fraction > 0 and split == 0:
+        if len(paths) < 2:
+            raise DataError(f"{paths[0]}: one shard cannot be split into training and validation")
+        split = 1
+    return paths[split:], paths[:split]
+
+
+def parse_record(record: tf.Tensor, classes_count: int, one_hot: bool = False):
+    """Decode one serialized record into (uint8 image, label)."""
+    features = {
+        "image": tf.io.FixedLenFeature([], tf.string),
+        "class": tf.io.FixedLenFeature([], tf.int64),
+        "one_hot_class": tf.io.VarLenFeature(tf.float32),
+    }
+    example = tf.io.parse_single_example(record, features)
+    image = tf.io.decode_jpeg(example["image"], channels=3)
+    if one_hot:
+        label = tf.reshape(tf.sparse.to_dense(example["one_hot_class"]), [classes_count])
+    else:
+        label = tf.cast(example["class"], tf.int32)
+    return image, label
+
+
+def augment(image: tf.Tensor, label: tf.Tensor):
+    """Random left-right flip and random saturation, as the workshop's squeezenet used."""
+    image = tf.image.random_flip_left_right(image)
+    image = tf.image.random_saturation(image, 0.0, 2.0)
+    return image, label
+
+
+def load_flowers(
+    location: str | Path,
+    image_size: int | None = None,
+    batch_size: int = 32,
+    validation_fraction: float = VALIDATION_FRACTION,
+    augment_training: bool = False,
+    pixel_range: tuple[float, float] = (0.0, 1.0),
+    one_hot: bool = False,
+    cache: bool = True,
+    verify: bool = True,
+    shuffle_buffer: int = 2048,
+) -> FlowerData:
+    """Training and validation datasets from a directory or glob of shards.
+
+    Images come out as float32 ``[batch, size, size, 3]`` scaled to ``pixel_range`` (for
+    example ``(-1, 1)`` for MobileNetV2 and Xception), resized when ``image_size`` differs
+    from the shards'. Labels are class indices, or one-hot vectors with ``one_hot``.
+    With ``verify`` every shard is read once first and a bad one stops with a ``DataError``
+    naming it; record counts come from file names and are cross-checked then.
+    """
+    paths = find_shards(location)
+    classes = read_classes(paths[0].parent)
+    train_files, validation_files = split_files(paths, validation_fraction)
+    stored_size = None
+    if verify:
+        sizes = set()
+        for report in check_shards(paths, classes):
+            sizes.update(report.sizes)
+        stored_size = sizes.pop() if len(sizes) == 1 else None
+    counts = {path: _count(path) for path in paths}
+    size = image_size or (stored_size[0] if stored_size and stored_size[0] == stored_size[1] else None)
+    resize = size is not None and stored_size != (size, size)
+
+    def read(files: list[Path], training: bool) -> tf.data.Dataset:
+        names = [str(p) for p in files]
+        dataset = tf.data.TFRecordDataset(names, num_parallel_reads=AUTOTUNE if training else None)
+        if training:
+            options = tf.data.Options()
+            options.deterministic = False
+            dataset = dataset.with_options(options)
+        dataset = dataset.map(lambda r: _decode(r, len(classes), one_hot, size, resize), num_parallel_calls=AUTOTUNE)
+        if cache:
+            dataset = dataset.cache()
+        if training:
+            dataset = dataset.shuffle(shuffle_buffer).repeat()
+            if augment_training:
+                dataset = dataset.map(augment, num_parallel_calls=AUTOTUNE)
+        dataset = dataset.batch(batch_size, drop_remainder=training)
+        low, high = pixel_range
+        dataset = dataset.map(lambda x, y: (tf.cast(x, tf.float32) * ((high - low) / 255.0) + low, y),
+                              num_parallel_calls=AUTOTUNE)
+        return dataset.prefetch(AUTOTUNE)
+
+    return FlowerData(
+        train=read(train_files, training=True),
+        validation=read(validation_files, training=False),
+        classes=classes,
+        train_count=sum(counts[p] for p in train_files),
+        validation_count=sum(counts[p] for p in validation_files),
+        batch_size=batch_size,
+    )
+
+
+def _decode(record, classes_count, one_hot, size, resize):
+    """Parse a record; give its image the static shape ``[size, size, 3]``, resizing if asked."""
+    image, label = parse_record(record, classes_count, one_hot)
+    if resize:
+        image = tf.cast(tf.image.resize(image, [size, size], antialias=True), tf.uint8)
+    elif size is not None:
+        image = tf.reshape(image, [size, size, 3])
+    return image, label
+
+
+def _count(path: Path) -> int:
+    stated = count_from_name(path)
+    if stated is None:
+        return sum(1 for _ in tf.data.TFRecordDataset(str(path)))
+    return stated

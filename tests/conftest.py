@@ -1,0 +1,24 @@
+"""Shared fixtures: a small offline sample, as photos and as shards, made once per session."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pytest  # noqa: E402
+
+from flowers_lab.sample import write_sample_photos  # noqa: E402
+from flowers_lab.writer import write_shards  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def sample_photos(tmp_path_factory):
+    """12 synthetic photos per class in ``<tmp>/flower_photos/<class>/``."""
+    return write_sample_photos(tmp_path_factory.mktemp("sample") / "flower_photos", per_class=12, log=None)
+
+
+@pytest.fixture(scope="session")
+def sample_shards(sample_photos, tmp_path_factory):
+    """The sample written as 16 shards of 64 px images (60 images: 4 per shard)."""
+    out = tmp_path_factory.mktemp("shards") / "tfrecords-jpeg-64x64"
+    write_shards(sample_photos, out, size=64, shards=16, log=None)
+    return out
