@@ -62,7 +62,8 @@ class Accelerator:
     def describe(self) -> str:
         """One line: what was found and, where detection fell back, why."""
         where = f"{self.kind.upper()}, {self.replicas} replica{'s' if self.replicas > 1 else ''}"
-        how = type(self.strategy or self.distribution).__name__ if (self.strategy or self.distribution) else "default strategy"
+        spread = self.strategy or self.distribution
+        how = type(spread).__name__ if spread is not None else "no distribution"
         line = f"flowers_lab: {where} on {self.backend} ({how}), batch size {self.batch_size}"
         return line + (f"; {'; '.join(self.fallbacks)}" if self.fallbacks else "")
 

@@ -6,6 +6,7 @@ The pipeline runs on the host CPU with TensorFlow whatever the Keras backend is.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +84,7 @@ def load_flowers(
     batch_size: int = 32,
     validation_fraction: float = VALIDATION_FRACTION,
     augment_training: bool = False,
-    pixel_range: tuple[float, float] = (0.0, 1.0),
+    pixel_range: tuple[float, float] | None = None,
     one_hot: bool = False,
     cache: bool = True,
     verify: bool = True,
@@ -91,9 +92,12 @@ def load_flowers(
 ) -> FlowerData:
     """Training and validation datasets from a directory or glob of shards.
 
-    Images come out as float32 ``[batch, size, size, 3]`` scaled to ``pixel_range`` (for
-    example ``(-1, 1)`` for MobileNetV2 and Xception), resized when ``image_size`` differs
-    from the shards'. Labels are class indices, or one-hot vectors with ``one_hot``.
+    Images come out as ``[batch, size, size, 3]``, resized when ``image_size`` differs from
+    the shards'. By default they stay uint8 in [0, 255] and the model scales them (a
+    ``keras.layers.Rescaling`` first layer): on the accelerator that costs nothing, while
+    converting to float32 here took 15% of this 2-core host's throughput (BENCHMARKS.md).
+    With ``pixel_range``, e.g. ``(0, 1)``, they come out as float32 scaled on the host.
+    Labels are class indices, or one-hot vectors with ``one_hot``.
     With ``verify`` every shard is read once first and a bad one stops with a ``DataError``
     naming it; record counts come from file names and are cross-checked then.
     """
@@ -111,23 +115,28 @@ def load_flowers(
     resize = size is not None and stored_size != (size, size)
 
     def read(files: list[Path], training: bool) -> tf.data.Dataset:
-        names = [str(p) for p in files]
-        dataset = tf.data.TFRecordDataset(names, num_parallel_reads=AUTOTUNE if training else None)
-        if training:
-            options = tf.data.Options()
-            options.deterministic = False
-            dataset = dataset.with_options(options)
-        dataset = dataset.map(lambda r: _decode(r, len(classes), one_hot, size, resize), num_parallel_calls=AUTOTUNE)
+        # Each of `parallel` workers reads and decodes whole files: parallel reads for a
+        # bucket, parallel JPEG decoding for the CPU. Training takes records in whatever
+        # order they come; AUTOTUNE here measured slower than a fixed width (BENCHMARKS.md).
+        parallel = max(1, min(len(files), max(4, os.cpu_count() or 1)))
+        names = tf.constant([str(p) for p in files], dtype=tf.string)
+        dataset = tf.data.Dataset.from_tensor_slices(names).interleave(
+            lambda name: tf.data.TFRecordDataset(name).map(
+                lambda r: _decode(r, len(classes), one_hot, size, resize)),
+            cycle_length=parallel, num_parallel_calls=parallel, deterministic=not training)
         if cache:
             dataset = dataset.cache()
         if training:
-            dataset = dataset.shuffle(shuffle_buffer).repeat()
+            # repeat before shuffle: one stream across epochs, so the shuffle buffer is
+            # filled once, not at every epoch's start.
+            dataset = dataset.repeat().shuffle(shuffle_buffer)
             if augment_training:
                 dataset = dataset.map(augment, num_parallel_calls=AUTOTUNE)
         dataset = dataset.batch(batch_size, drop_remainder=training)
-        low, high = pixel_range
-        dataset = dataset.map(lambda x, y: (tf.cast(x, tf.float32) * ((high - low) / 255.0) + low, y),
-                              num_parallel_calls=AUTOTUNE)
+        if pixel_range is not None:
+            low, high = pixel_range
+            dataset = dataset.map(lambda x, y: (tf.cast(x, tf.float32) * ((high - low) / 255.0) + low, y),
+                                  num_parallel_calls=AUTOTUNE)
         return dataset.prefetch(AUTOTUNE)
 
     return FlowerData(

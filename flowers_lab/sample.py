@@ -42,7 +42,8 @@ def _pick(rng: np.random.Generator, weighted: list[tuple[float, tuple]]) -> tupl
 
 
 def _jitter(rng: np.random.Generator, colour, amount: int = 25) -> tuple[int, int, int]:
-    return tuple(int(np.clip(c + rng.integers(-amount, amount + 1), 0, 255)) for c in colour)
+    shift = rng.integers(-amount, amount + 1, size=3).tolist()
+    return tuple(min(255, max(0, int(c) + d)) for c, d in zip(colour, shift, strict=True))
 
 
 def _ellipse(cx, cy, a, b, angle, tilt, centre, n=14):
@@ -53,7 +54,7 @@ def _ellipse(cx, cy, a, b, angle, tilt, centre, n=14):
     xr = cx + x * math.cos(angle) - y * math.sin(angle)
     yr = cy + x * math.sin(angle) + y * math.cos(angle)
     yr = centre[1] + (yr - centre[1]) * tilt
-    return list(zip(xr.tolist(), yr.tolist()))
+    return list(zip(xr.tolist(), yr.tolist(), strict=True))
 
 
 def _petal_ring(draw, rng, centre, radius, count, length, width, colour, tilt, spin, jitter=18):
@@ -138,9 +139,9 @@ def flower_photo(class_name: str, index: int, seed: int = 0) -> Image.Image:
     rng = np.random.default_rng([seed, class_index, index])
     width, height = PHOTO_SIZES[int(rng.integers(len(PHOTO_SIZES)))]
     top, bottom = (_jitter(rng, _BACKGROUNDS[int(rng.integers(len(_BACKGROUNDS)))], 30) for _ in range(2))
-    ramp = np.linspace(0, 1, height)[:, None, None]
-    background = (np.array(top) * (1 - ramp) + np.array(bottom) * ramp) * np.ones((1, width, 1))
-    image = Image.fromarray(background.astype(np.uint8))
+    ramp = np.linspace(0, 1, height)[:, None]
+    column = (np.array(top) * (1 - ramp) + np.array(bottom) * ramp).astype(np.uint8)
+    image = Image.fromarray(np.ascontiguousarray(np.broadcast_to(column[:, None, :], (height, width, 3))))
     draw = ImageDraw.Draw(image)
     for _ in range(int(rng.integers(6, 18))):  # clutter: leaves, stones, out-of-focus blobs
         x, y, s = rng.uniform(0, width), rng.uniform(0, height), rng.uniform(6, 40)
@@ -167,8 +168,8 @@ def flower_photo(class_name: str, index: int, seed: int = 0) -> Image.Image:
         _DRAW[class_name](draw, rng, centre, r, tilt, rng.uniform(0, 2 * math.pi))
     image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.3)))
     pixels = np.asarray(image, dtype=np.float32)
-    pixels = pixels * rng.uniform(0.6, 1.25) + rng.normal(0, 12, size=3)  # exposure, colour cast
-    pixels += rng.normal(0, rng.uniform(2, 9), size=pixels.shape)  # sensor noise
+    pixels = pixels * rng.uniform(0.6, 1.25) + rng.normal(0, 12, size=3).astype(np.float32)  # exposure, cast
+    pixels += rng.standard_normal(pixels.shape, dtype=np.float32) * rng.uniform(2, 9)  # sensor noise
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 

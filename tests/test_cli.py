@@ -1,0 +1,70 @@
+"""The ``flowers-lab`` command: what it prints, and one-line errors with a non-zero exit."""
+
+import subprocess
+import sys
+
+import pytest
+
+from flowers_lab.cli import main
+
+
+def test_sample_writes_photos_and_shards(tmp_path, capsys):
+    assert main(["sample", "--out", str(tmp_path / "s"), "--size", "32", "--per-class", "2", "--shards", "4"]) == 0
+    assert len(list((tmp_path / "s" / "tfrecords-jpeg-32x32").glob("*.tfrec"))) == 4
+    out = capsys.readouterr().out
+    assert "wrote 10 images in 4 shards" in out and "daisy            2" in out
+
+
+def test_convert_then_inspect_reports_counts_classes_and_sizes(sample_photos, tmp_path, capsys):
+    out = tmp_path / "shards"
+    assert main(["convert", str(sample_photos), str(out), "--size", "40", "--shards", "3"]) == 0
+    assert main(["inspect", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "flowers00-20.tfrec              20 records  ok" in printed
+    assert "60 records in 3 files; daisy 12, dandelion 12, roses 12, sunflowers 12, tulips 12" in printed
+    assert "image sizes: 40x40 (60)" in printed
+
+
+def test_convert_refuses_to_overwrite_with_one_line(sample_photos, tmp_path, capsys):
+    out = tmp_path / "shards"
+    assert main(["convert", str(sample_photos), str(out), "--size", "32", "--shards", "2"]) == 0
+    capsys.readouterr()
+    assert main(["convert", str(sample_photos), str(out), "--size", "32"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"flowers-lab: error: {out}: already holds 2 shards")
+    assert main(["convert", str(sample_photos), str(out), "--size", "32", "--overwrite"]) == 0
+
+
+def test_inspect_exits_non_zero_and_names_every_bad_shard(sample_shards, tmp_path, capsys):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    for path in sorted(sample_shards.glob("*.tfrec"))[:3]:
+        (bad / path.name).write_bytes(path.read_bytes())
+    first = sorted(bad.glob("*.tfrec"))[0]
+    first.write_bytes(first.read_bytes()[:-10])
+    assert main(["inspect", f"{bad}/*.tfrec"]) == 1
+    captured = capsys.readouterr()
+    assert f"{first.name}" in captured.out and "BAD: truncated or corrupt" in captured.out
+    assert captured.err == "flowers-lab: error: 1 of 3 shards are bad\n"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["inspect", "/nowhere/*.tfrec"], "flowers-lab: error: /nowhere/*.tfrec: no .tfrec files match\n"),
+    (["convert", "/nowhere", "/tmp/x"], "flowers-lab: error: /nowhere: not a folder of class sub-folders\n"),
+])
+def test_bad_paths_are_one_line_errors(capsys, argv, message):
+    assert main(argv) == 1
+    assert capsys.readouterr().err == message
+
+
+def test_doctor_reports_versions_accelerator_and_data(tmp_path, monkeypatch):
+    env = {"FLOWERS_LAB_DATA": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run([sys.executable, "-m", "flowers_lab.cli", "doctor"], capture_output=True, text=True,
+                            env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("TensorFlow 2.") and "Keras 3." in lines[0]
+    assert lines[1].startswith("flowers_lab: CPU, 1 replica")
+    assert f"data root: {tmp_path}" in result.stdout
+    assert "real photos: missing: run flowers-lab download" in result.stdout
+    assert "offline sample: missing: run flowers-lab sample" in result.stdout
