@@ -29,6 +29,7 @@ import tensorflow as tf  # noqa: E402
 
 from flowers_lab.reader import AUTOTUNE, load_flowers, parse_record  # noqa: E402
 from flowers_lab.sources import make_sample  # noqa: E402
+from flowers_lab.timing import with_round_trip  # noqa: E402
 
 BATCH = 32
 LATENCY_FILES = 320
@@ -61,14 +62,6 @@ def stream_rate(make_dataset, batches: int, warm: int, passes: int) -> tuple[flo
     return statistics.median(rates), min(rates), max(rates)
 
 
-def slow_read(latency: float):
-    """A ``tf.data`` map function reading a file after waiting ``latency`` seconds."""
-    def read(path):
-        time.sleep(latency)
-        return tf.io.read_file(path)
-    return lambda path: tf.py_function(read, [path], tf.string)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--per-class", type=int, default=420, help="sample photos per class (>= 400 for 2000)")
@@ -86,7 +79,6 @@ def main() -> None:
     for index, jpeg in enumerate(jpegs):
         files.append(str(folder / f"{index:05d}.jpg"))
         Path(files[-1]).write_bytes(jpeg)
-    latency = args.latency_ms / 1000
     decode = lambda b: tf.io.decode_jpeg(b, channels=3)  # noqa: E731
 
     def reader():
@@ -104,14 +96,12 @@ def main() -> None:
 
     def files_with_latency():  # on the first LATENCY_FILES files: the rate per image is what counts
         return (tf.data.Dataset.from_tensor_slices(files[:LATENCY_FILES])
-                .map(slow_read(latency), num_parallel_calls=AUTOTUNE)
+                .map(with_round_trip(tf.io.read_file, args.latency_ms), num_parallel_calls=AUTOTUNE)
                 .map(decode, num_parallel_calls=AUTOTUNE).batch(BATCH))
 
     def shards_with_latency():  # the reader's interleave, each shard opened after the round trip
-        def open_late(name):
-            name = tf.py_function(lambda n: (time.sleep(latency), n)[1], [name], tf.string)
-            return tf.data.TFRecordDataset(tf.ensure_shape(name, [])).map(lambda r: parse_record(r, 5))
-
+        open_late = with_round_trip(lambda name: tf.data.TFRecordDataset(name).map(lambda r: parse_record(r, 5)),
+                                    args.latency_ms)
         return (tf.data.Dataset.from_tensor_slices(shards)
                 .interleave(open_late, cycle_length=4, num_parallel_calls=4, deterministic=False).batch(BATCH))
 
