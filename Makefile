@@ -15,14 +15,17 @@ $(STAMP): pyproject.toml constraints.txt
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/flowers-lab playgrounds --check
 
 test: lint
 	$(BIN)/python -m pytest
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -m backend
 
+# The main job on the offline sample: make it, say what is here, run every lesson small.
 run: $(STAMP)
 	$(BIN)/flowers-lab sample
 	$(BIN)/flowers-lab doctor
+	$(BIN)/flowers-lab run --quick
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

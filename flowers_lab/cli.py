@@ -1,4 +1,4 @@
-"""The ``flowers-lab`` command: doctor, sample, download, convert, inspect."""
+"""The ``flowers-lab`` command: doctor, sample, download, convert, inspect, playgrounds, run."""
 
 from __future__ import annotations
 
@@ -92,6 +92,30 @@ def inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def playgrounds(args: argparse.Namespace) -> int:
+    """Make each playground from its solution notebook (with --check: only compare)."""
+    from flowers_lab.playgrounds import sync
+
+    drifted = sync(check=args.check)
+    if args.check and drifted:
+        print(f"flowers-lab: error: not what the solutions make: {', '.join(drifted)}; "
+              "run flowers-lab playgrounds", file=sys.stderr)
+        return 1
+    print(("rewrote " + ", ".join(drifted)) if drifted else "playgrounds and solutions are in step")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute the lessons' notebooks with papermill into build/ and print how each went."""
+    from flowers_lab.curriculum import LESSONS, lesson
+    from flowers_lab.runner import run_lessons, table
+
+    chosen = [lesson(number) for number in args.lessons] if args.lessons else list(LESSONS)
+    runs = run_lessons(chosen, out=args.out, quick=args.quick, backend=args.backend, playgrounds=args.playgrounds)
+    print(table(runs))
+    return 1 if any(r.error for r in runs) else 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     main_parser = argparse.ArgumentParser(prog="flowers-lab", description=__doc__)
@@ -120,6 +144,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--classes", help="comma-separated class folder names (default: the five flowers)")
     p.add_argument("--overwrite", action="store_true", help="replace existing shards")
     p.set_defaults(run=convert)
+
+    p = commands.add_parser("playgrounds", help=playgrounds.__doc__)
+    p.add_argument("--check", action="store_true", help="only compare; exit 1 if any notebook differs")
+    p.set_defaults(run=playgrounds)
+
+    p = commands.add_parser("run", help=run.__doc__)
+    p.add_argument("--lessons", type=int, nargs="+", help="lesson numbers (default: all)")
+    p.add_argument("--quick", action="store_true", help="the small parameters CI uses")
+    p.add_argument("--backend", choices=["tensorflow", "jax"], help="Keras backend (default: as detected)")
+    p.add_argument("--playgrounds", action="store_true", help="run the playgrounds instead of the solutions")
+    p.add_argument("--out", type=Path, default=Path("build"), help="where executed copies go (default build/)")
+    p.set_defaults(run=run)
 
     p = commands.add_parser("inspect", help=inspect.__doc__)
     p.add_argument("path", help="folder or glob of .tfrec files")

@@ -135,8 +135,8 @@ def _resolve(path, size, online, sample_per_class, root) -> FlowerSource:
         try:
             photos = download_photos(root)
         except Exception as error:  # no network: any failure of the download means "offline"
-            print(f"flowers_lab: download failed ({type(error).__name__}: {str(error)[:100]}); "
-                  "using the offline sample")
+            cause = str(error).split(" -- ")[-1][:120]  # Keras puts the URL first, the cause last
+            print(f"flowers_lab: download failed ({cause}); using the offline sample")
         else:
             write_shards(photos, cached, size=size)
             return FlowerSource("download", photos, cached)

@@ -1,0 +1,57 @@
+"""The lessons: their notebooks, the small parameters CI runs them with, and their targets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flowers_lab import __version__
+
+REPOSITORY = "flowers-lab/flowers-lab"
+"""The GitHub repository (owner/name) that notebooks install ``flowers_lab`` from and that
+their Colab badges open; the one place that names it."""
+
+RELEASE = f"v{__version__}"
+"""The tag notebooks install and open: the version they were written for, not the newest."""
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+"""The notebooks of this checkout."""
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One lesson: a solution notebook (the source) and the playground made from it."""
+
+    number: int
+    slug: str
+    title: str
+    quick: dict = field(default_factory=dict)
+    """Parameters that make the lesson small enough for CI (the defaults are the workshop's)."""
+    target: str = ""
+    """What the workshop says a learner should reach, with the real photos."""
+
+    @property
+    def solution(self) -> Path:
+        return NOTEBOOKS / f"{self.number:02d}_{self.slug}_solution.ipynb"
+
+    @property
+    def playground(self) -> Path:
+        return NOTEBOOKS / f"{self.number:02d}_{self.slug}_playground.ipynb"
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(1, "tf_data", "Fun with tf.data.Dataset",
+           quick={"SAMPLE_PER_CLASS": 20, "IMAGES_TO_TIME": 60, "LATENCY_MS": 20},
+           target="a dataset of (image, label) pairs; one-file-at-a-time loading rates"),
+    Lesson(2, "tfrecords", "Flower pictures to TFRecords",
+           quick={"SAMPLE_PER_CLASS": 20, "IMAGE_SIZE": 96, "IMAGES_TO_TIME": 60, "LATENCY_MS": 20},
+           target="16 shards written and read back; shards beat single files behind a round trip"),
+)
+
+
+def lesson(number: int) -> Lesson:
+    """The lesson with this number."""
+    for candidate in LESSONS:
+        if candidate.number == number:
+            return candidate
+    raise ValueError(f"no lesson {number}: lessons are {', '.join(str(x.number) for x in LESSONS)}")

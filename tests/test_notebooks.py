@@ -1,0 +1,66 @@
+"""Every lesson executed end to end with CI's small parameters: the solution, the playground,
+and nbval over the outputs marked deterministic."""
+
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from flowers_lab.curriculum import LESSONS
+from flowers_lab.playgrounds import KEY
+from flowers_lab.runner import run_notebook
+
+
+@pytest.fixture(scope="module")
+def data_root(tmp_path_factory):
+    """One data root for all notebooks, so the offline sample is made once."""
+    root = tmp_path_factory.mktemp("data")
+    previous = os.environ.get("FLOWERS_LAB_DATA")
+    os.environ["FLOWERS_LAB_DATA"] = str(root)
+    yield root
+    if previous is None:
+        del os.environ["FLOWERS_LAB_DATA"]
+    else:
+        os.environ["FLOWERS_LAB_DATA"] = previous
+
+
+def _outputs(path):
+    """The text each code cell printed or displayed, by cell."""
+    texts = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        text = ""
+        for output in cell.get("outputs", []):
+            text += output.get("text", "") + output.get("data", {}).get("text/plain", "")
+        texts.append((cell, text))
+    return texts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.solution.stem)
+def test_the_solution_runs_passes_its_checks_and_reports(lesson, data_root, tmp_path):
+    executed = tmp_path / lesson.solution.name
+    figures, error = run_notebook(lesson.solution, executed, lesson.quick)
+    assert error is None, error
+    assert figures and all(value > 0 for value in figures.values())
+    checks = [text for cell, text in _outputs(executed) if cell.source.startswith("check.")]
+    assert checks and all(text.startswith("✅ Correct") for text in checks), checks
+    nbval = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
+                            "--rootdir", str(tmp_path), str(executed)],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert nbval.returncode == 0, nbval.stdout[-3000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.playground.stem)
+def test_the_playground_runs_to_the_end_and_each_check_says_not_yet(lesson, data_root, tmp_path):
+    executed = tmp_path / lesson.playground.name
+    _, error = run_notebook(lesson.playground, executed, lesson.quick)
+    assert error is None, error
+    outputs = _outputs(executed)
+    exercises = [i for i, (cell, _) in enumerate(outputs) if "exercise" in cell.metadata.get(KEY, {})]
+    for index in exercises:
+        check_cell, text = outputs[index + 1]
+        assert check_cell.source.startswith("check."), "each exercise is followed by its check"
+        assert text.startswith("❌ Not yet: "), text
