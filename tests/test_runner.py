@@ -1,0 +1,38 @@
+"""flowers-lab run: executed copies go to build/, failures name lesson, cell and error, and the
+table shows what each lesson reported."""
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from flowers_lab import curriculum
+from flowers_lab.curriculum import Lesson
+from flowers_lab.runner import run_lessons, table
+
+
+def _notebook(path, *sources):
+    notebook = new_notebook(cells=[new_code_cell(source) for source in sources])
+    notebook.cells[0].metadata["tags"] = ["parameters"]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, path)
+
+
+@pytest.mark.slow
+def test_a_run_reports_figures_and_a_failure_with_its_cell(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(curriculum, "NOTEBOOKS", tmp_path)
+    good, bad = Lesson(8, "good", "A good lesson", quick={"RATE": 0.5}), Lesson(9, "bad", "A bad lesson")
+    _notebook(good.solution, "RATE = 1.0", "from flowers_lab.results import report\n"
+              "report(validation_accuracy=RATE, images_per_s=120.0)")
+    _notebook(bad.solution, "DIVISOR = 0", "1 / DIVISOR")
+    before = good.solution.read_bytes()
+    runs = run_lessons([good, bad], out=tmp_path / "build", quick=True)
+    assert good.solution.read_bytes() == before, "the committed notebook is never written"
+    assert (tmp_path / "build" / "notebooks" / good.solution.name).exists()
+    assert runs[0].figures == {"validation_accuracy": 0.5, "images_per_s": 120.0} and runs[0].status == "ok"
+    assert runs[1].status == "failed" and runs[1].error.startswith("cell 2: ZeroDivisionError: division by zero")
+    printed = table(runs).splitlines()
+    assert printed[0].split() == ["lesson", "status", "time", "val.", "accuracy", "figures"]
+    assert "8 A good lesson" in printed[1] and " ok " in printed[1] and "0.500" in printed[1]
+    assert "images per s 120" in printed[1]
+    assert "9 A bad lesson" in printed[2] and "failed" in printed[2] and "ZeroDivisionError" in printed[2]
+    assert "lesson 9: failed" in capsys.readouterr().out
