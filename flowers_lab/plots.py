@@ -39,3 +39,50 @@ def prediction_grid(images: Sequence, labels: Sequence[int], predictions: Sequen
         titles.append(classes[int(predicted)] if right else f"{classes[int(predicted)]} (is {classes[int(label)]})")
         colours.append(RIGHT if right else WRONG)
     return image_grid(images, titles, colours, title=title)
+
+
+def training_curves(history, title: str = "Training") -> plt.Figure:
+    """Loss and accuracy per epoch, training and validation, from ``model.fit``'s History
+    (or its ``.history`` dict)."""
+    values = getattr(history, "history", history)
+    figure, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    for axis, metric in zip(axes, ("loss", "accuracy"), strict=True):
+        epochs = np.arange(1, len(values[metric]) + 1)
+        axis.plot(epochs, values[metric], "o-", label="training")
+        if f"val_{metric}" in values:
+            axis.plot(epochs, values[f"val_{metric}"], "o-", label="validation")
+        axis.set_title(metric.capitalize())
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(metric)
+        axis.legend()
+    figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def confusion(labels: Sequence[int], predictions: Sequence[int], classes: Sequence[str]) -> np.ndarray:
+    """Counts: row = true class, column = predicted class."""
+    matrix = np.zeros((len(classes), len(classes)), dtype=int)
+    np.add.at(matrix, (np.asarray(labels, int), np.asarray(predictions, int)), 1)
+    return matrix
+
+
+def confusion_matrix(labels: Sequence[int], predictions: Sequence[int], classes: Sequence[str],
+                     title: str = "Confusion matrix (validation)") -> plt.Figure:
+    """The confusion matrix, shaded by the share of each true class, with the counts written in."""
+    matrix = confusion(labels, predictions, classes)
+    shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    figure, axis = plt.subplots(figsize=(6, 5.5))
+    axis.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+    ticks = np.arange(len(classes))
+    axis.set_xticks(ticks, classes, rotation=45, ha="right")
+    axis.set_yticks(ticks, classes)
+    for (row, column), count in np.ndenumerate(matrix):
+        colour = "white" if shares[row, column] > 0.5 else "black"
+        axis.text(column, row, str(count), ha="center", va="center", color=colour)
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("true")
+    accuracy = np.trace(matrix) / max(matrix.sum(), 1)
+    axis.set_title(f"{title}: accuracy {accuracy:.1%}")
+    figure.tight_layout()
+    return figure

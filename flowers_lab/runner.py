@@ -33,6 +33,7 @@ def run_notebook(source: Path, executed: Path, parameters: dict, backend: str | 
     import papermill
 
     executed.parent.mkdir(parents=True, exist_ok=True)
+    previous = os.environ.get("KERAS_BACKEND")
     if backend:
         os.environ["KERAS_BACKEND"] = backend  # the kernel inherits this process's environment
     error = None
@@ -41,6 +42,11 @@ def run_notebook(source: Path, executed: Path, parameters: dict, backend: str | 
                                    cwd=str(executed.parent), progress_bar=False)
     except papermill.PapermillExecutionError as failure:
         error = f"cell {failure.exec_count}: {failure.ename}: {str(failure.evalue).splitlines()[0][:160]}"
+    finally:
+        if previous is None:
+            os.environ.pop("KERAS_BACKEND", None)
+        else:
+            os.environ["KERAS_BACKEND"] = previous
     figures = {}
     if executed.exists():
         for cell in nbformat.read(executed, as_version=4).cells:

@@ -3,12 +3,14 @@
 import ast
 import os
 
+import keras
 import nbformat
 import pytest
 import tensorflow as tf
 
 from flowers_lab import CLASSES
-from flowers_lab.checks import Feedback, lesson01, lesson02
+from flowers_lab.accelerator import Accelerator
+from flowers_lab.checks import Feedback, lesson01, lesson02, lesson04
 from flowers_lab.curriculum import lesson
 from flowers_lab.playgrounds import KEY
 
@@ -113,3 +115,46 @@ def test_a_record_read_without_decoding_gets_its_hint():
         return parsed["image"], parsed["class"]
 
     assert "decode the image bytes" in lesson02.read_tfrecord(undecoded).message
+
+
+def _convnet(source, image_size=32):
+    """Run a lesson 4 model cell and return the model it made."""
+    namespace = {"keras": keras, "layers": keras.layers, "IMAGE_SIZE": image_size,
+                 "accelerator": Accelerator("cpu", 1, keras.backend.backend())}
+    exec(source, namespace)
+    return namespace["model"]
+
+
+def test_the_convnet_solution_passes_and_the_starter_gets_the_roadmap_hint():
+    cells = nbformat.read(lesson(4).solution, as_version=4).cells
+    cell = next(c for c in cells if "exercise" in c.metadata.get(KEY, {}))
+    assert lesson04.convnet(_convnet(cell.source)).passed
+    feedback = lesson04.convnet(_convnet(cell.metadata[KEY]["starter"]))
+    assert "1 Conv2D layer(s): stack more 3x3 convolutions" in feedback.message
+
+
+def _model(*middle, last=None, loss="sparse_categorical_crossentropy", scale=True):
+    layers = keras.layers
+    convs = [layers.Conv2D(8, 3, padding="same", activation="relu") for _ in range(5)]
+    model = keras.Sequential([keras.Input([32, 32, 3]), *([layers.Rescaling(1 / 255)] if scale else []),
+                              *convs, layers.MaxPooling2D(2), *middle,
+                              last or layers.Dense(5, activation="softmax")])
+    if loss:
+        model.compile(optimizer="adam", loss=loss, metrics=["accuracy"])
+    return model
+
+
+@pytest.mark.parametrize("model, expected", [
+    (lambda: _model(keras.layers.GlobalAveragePooling2D(), last=keras.layers.Dense(10, activation="softmax")),
+     "the last layer needs 5 units, one per class, not 10"),
+    (lambda: _model(keras.layers.GlobalAveragePooling2D(), last=keras.layers.Dense(5)),
+     "end with activation='softmax'"),
+    (lambda: _model(keras.layers.GlobalAveragePooling2D(), scale=False), "start with keras.layers.Rescaling(1 / 255)"),
+    (lambda: _model(keras.layers.Flatten()), "parameters in the head: use GlobalAveragePooling2D instead"),
+    (lambda: _model(keras.layers.GlobalAveragePooling2D(), loss="categorical_crossentropy"),
+     "the labels are class indices (0 to 4), not one-hot vectors"),
+    (lambda: _model(keras.layers.GlobalAveragePooling2D(), loss=None), "compile the model"),
+])
+def test_typical_convnet_mistakes_get_their_hint(model, expected):
+    feedback = lesson04.convnet(model())
+    assert not feedback.passed and expected in feedback.message, feedback

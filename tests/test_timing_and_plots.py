@@ -6,7 +6,7 @@ import matplotlib
 import numpy as np
 import tensorflow as tf
 
-from flowers_lab.plots import RIGHT, WRONG, image_grid, prediction_grid
+from flowers_lab.plots import RIGHT, WRONG, confusion, confusion_matrix, image_grid, prediction_grid, training_curves
 from flowers_lab.schema import CLASSES
 from flowers_lab.timing import images_per_second, with_round_trip
 
@@ -40,3 +40,26 @@ def test_wrong_predictions_are_red_and_name_the_truth():
     figure = prediction_grid(images, labels=[0, 1, 2], predictions=[0, 3, 2], classes=CLASSES)
     titles = [(axis.get_title(), axis.title.get_color()) for axis in figure.axes if axis.images]
     assert titles == [("daisy", RIGHT), ("sunflowers (is dandelion)", WRONG), ("roses", RIGHT)]
+
+
+def test_training_curves_draw_training_and_validation_with_labels():
+    history = {"loss": [1.6, 1.2, 0.9], "val_loss": [1.5, 1.3, 1.1],
+               "accuracy": [0.3, 0.5, 0.7], "val_accuracy": [0.35, 0.45, 0.6]}
+    figure = training_curves(history, title="Lesson 4")
+    loss, accuracy = figure.axes
+    assert (loss.get_title(), accuracy.get_title()) == ("Loss", "Accuracy")
+    assert loss.get_xlabel() == "epoch" and accuracy.get_ylabel() == "accuracy"
+    assert [line.get_label() for line in accuracy.lines] == ["training", "validation"]
+    np.testing.assert_allclose(accuracy.lines[1].get_ydata(), [0.35, 0.45, 0.6])
+    assert figure._suptitle.get_text() == "Lesson 4"
+
+
+def test_the_confusion_matrix_counts_and_titles_with_the_accuracy():
+    labels, predictions = [0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 2, 0]
+    np.testing.assert_array_equal(confusion(labels, predictions, CLASSES[:3]), [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
+    figure = confusion_matrix(labels, predictions, CLASSES[:3])
+    axis = figure.axes[0]
+    assert axis.get_title() == "Confusion matrix (validation): accuracy 66.7%"
+    assert (axis.get_xlabel(), axis.get_ylabel()) == ("predicted", "true")
+    assert [t.get_text() for t in axis.get_xticklabels()] == ["daisy", "dandelion", "roses"]
+    assert [t.get_text() for t in axis.texts] == ["1", "1", "0", "0", "1", "0", "1", "0", "2"]
