@@ -18,7 +18,7 @@ import json
 import math
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -133,7 +133,7 @@ _DRAW: dict[str, Callable] = {"daisy": _daisy, "dandelion": _dandelion, "roses":
                               "sunflowers": _sunflower, "tulips": _tulip}
 
 
-def scene(rng: np.random.Generator) -> tuple[Image.Image, ImageDraw.ImageDraw]:
+def _scene(rng: np.random.Generator) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     """A photo-sized canvas: a two-colour gradient and clutter (leaves, stones, blurred blobs)."""
     width, height = PHOTO_SIZES[int(rng.integers(len(PHOTO_SIZES)))]
     top, bottom = (_jitter(rng, _BACKGROUNDS[int(rng.integers(len(_BACKGROUNDS)))], 30) for _ in range(2))
@@ -149,7 +149,7 @@ def scene(rng: np.random.Generator) -> tuple[Image.Image, ImageDraw.ImageDraw]:
     return image, draw
 
 
-def develop(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+def _develop(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     """What a camera adds: focus blur, exposure, a colour cast and sensor noise."""
     image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.3)))
     pixels = np.asarray(image, dtype=np.float32)
@@ -161,7 +161,7 @@ def develop(image: Image.Image, rng: np.random.Generator) -> Image.Image:
 def flower_photo(class_name: str, index: int, seed: int = 0) -> Image.Image:
     """Synthetic photo ``index`` of ``class_name``; a pure function of its arguments."""
     rng = np.random.default_rng([seed, CLASSES.index(class_name), index])
-    image, draw = scene(rng)
+    image, draw = _scene(rng)
     width, height = image.size
     short = min(width, height)
     flowers = 1 + int(rng.random() < 0.3) + int(rng.random() < 0.15)
@@ -181,21 +181,18 @@ def flower_photo(class_name: str, index: int, seed: int = 0) -> Image.Image:
                                       1, centre), fill=stem)
         tilt = rng.uniform(0.55, 1.0) if class_name != "tulips" else 1.0
         _DRAW[class_name](draw, rng, centre, r, tilt, rng.uniform(0, 2 * math.pi))
-    return develop(image, rng)
+    return _develop(image, rng)
 
 
 def write_sample_photos(out: str | Path, per_class: int, seed: int = 0,
-                        log: Callable[[str], None] | None = print,
-                        photo: Callable[[str, int, int], Image.Image] = flower_photo,
-                        classes: Sequence[str] = CLASSES) -> Path:
-    """Write ``out/<class>/<class>_NNNN.jpg`` for every class, each ``photo(class, index, seed)``
-    (the flowers by default); return ``out``.
+                        log: Callable[[str], None] | None = print) -> Path:
+    """Write ``out/<class>/<class>_NNNN.jpg`` for every class; return ``out``.
 
-    A folder already holding the same sample (same generator, ``per_class`` and ``seed``) is
-    reused; one holding anything else is never touched.
+    A folder already holding the same sample (same ``per_class`` and ``seed``) is reused;
+    one holding anything else is never touched.
     """
     out = Path(out)
-    stamp = {"generator": photo.__module__, "per_class": per_class, "seed": seed}
+    stamp = {"generator": "flowers_lab.sample", "per_class": per_class, "seed": seed}
     marker = out / "SAMPLE.json"
     if marker.exists() and json.loads(marker.read_text()) == stamp:
         return out
@@ -205,11 +202,11 @@ def write_sample_photos(out: str | Path, per_class: int, seed: int = 0,
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".sample-", dir=out.parent))
     try:
-        for name in classes:
+        for name in CLASSES:
             (staging / name).mkdir()
             for index in range(per_class):
                 buffer = io.BytesIO()
-                photo(name, index, seed).save(buffer, "JPEG", quality=90)
+                flower_photo(name, index, seed).save(buffer, "JPEG", quality=90)
                 (staging / name / f"{name}_{index:04d}.jpg").write_bytes(buffer.getvalue())
             if log:
                 log(f"sample: {per_class} {name}")

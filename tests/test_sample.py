@@ -53,7 +53,7 @@ def test_an_existing_sample_is_reused_and_another_folder_is_never_touched(sample
 def _train(model, data, epochs):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     history = model.fit(data.train, steps_per_epoch=data.steps_per_epoch, epochs=epochs,
-                        validation_data=data.validation, verbose=0)
+                        validation_data=data.validation, validation_steps=data.validation_steps, verbose=0)
     return history.history["val_accuracy"]
 
 
