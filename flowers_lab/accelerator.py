@@ -64,6 +64,7 @@ class Accelerator:
         where = f"{self.kind.upper()}, {self.replicas} replica{'s' if self.replicas > 1 else ''}"
         spread = self.strategy or self.distribution
         how = type(spread).__name__ if spread is not None else "no distribution"
+        how = "default strategy" if how == "_DefaultDistributionStrategy" else how
         line = f"flowers_lab: {where} on {self.backend} ({how}), batch size {self.batch_size}"
         return line + (f"; {'; '.join(self.fallbacks)}" if self.fallbacks else "")
 
@@ -153,7 +154,8 @@ def _connect_tpu(name: str) -> Accelerator:
     try:
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver.connect(tpu=name)
     except Exception as error:  # TF raises several types here; all mean "no TPU".
-        reason = str(error).strip().splitlines()[0][:80] if str(error).strip() else type(error).__name__
+        text = str(error).strip()
+        reason = text.splitlines()[0].split(". ")[0][:80] if text else type(error).__name__
         raise ProbeFailed(f"no TPU at '{name}' ({reason})") from None
     strategy = tf.distribute.TPUStrategy(resolver)
     return Accelerator("tpu", strategy.num_replicas_in_sync, "tensorflow", strategy=strategy)

@@ -20,6 +20,8 @@ def test_this_machine_is_a_cpu_with_one_replica_and_says_so(capsys):
     assert found.batch_size == 32 and found.precision_policy == "float32"
     line = capsys.readouterr().out.strip()
     assert "\n" not in line and line.startswith("flowers_lab: CPU, 1 replica")
+    how = "default strategy" if found.backend == "tensorflow" else "no distribution"
+    assert f"1 replica on {found.backend} ({how}), batch size 32" in line
     with found.scope():
         model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
     assert model.output_shape == (None, 2)
@@ -43,7 +45,7 @@ def test_on_cpu_every_tensorflow_probe_falls_back_with_its_reason(capsys, monkey
     for name in ("TPU_NAME", "COLAB_TPU_ADDR", "TF_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     found = detect()
-    assert found.fallbacks[0].startswith("no TPU at 'local'")
+    assert found.fallbacks[0] == "no TPU at 'local' (TPUs not found in the cluster)"
     assert found.fallbacks[1:] == ["no named TPU (TPU_NAME and COLAB_TPU_ADDR unset)",
                                    "no cluster (TF_CONFIG unset)", "no GPU found"]
     assert "no TPU at 'local'" in capsys.readouterr().out

@@ -53,7 +53,6 @@ def test_online_without_a_cache_downloads_and_converts(sample_photos, tmp_path, 
 
 def test_a_failed_download_falls_back_to_the_sample_and_says_why(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(sources, "download_photos", _no_network)
-    monkeypatch.setattr(sources, "SAMPLE_PER_CLASS", 2)
     found = resolve_data(size=32, root=tmp_path, online=True, sample_per_class=2)
     out = capsys.readouterr().out
     assert "download failed (Name or service not known); using the offline sample" in out

@@ -26,10 +26,12 @@ class Feedback:
 
 
 def correct(message: str) -> Feedback:
+    """The answer is right; ``message`` says what it does."""
     return Feedback(True, message)
 
 
 def hint(message: str) -> Feedback:
+    """The answer is not right yet; ``message`` says what to change."""
     return Feedback(False, message)
 
 
