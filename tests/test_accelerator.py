@@ -126,7 +126,8 @@ def test_one_gpu_uses_the_default_strategy_and_several_mirror(monkeypatch):
     ({}, False, "tensorflow"),
 ])
 def test_the_backend_is_jax_on_a_tpu_runtime_unless_set(monkeypatch, capsys, env, tpu, expected):
-    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    monkeypatch.setenv("KERAS_BACKEND", "")  # so that monkeypatch restores it: choose_backend sets it
+    monkeypatch.delenv("KERAS_BACKEND")
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(accelerator, "tpu_runtime", lambda: tpu)

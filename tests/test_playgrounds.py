@@ -93,4 +93,4 @@ def test_playground_exercises_hold_the_starter_not_the_solution(lesson):
             assert "(playground)" in theirs.source and lesson.solution.name in theirs.source
         elif meta.get("role") != "badge":
             assert theirs.source == mine.source
-    assert exercises >= 2
+    assert exercises >= 1
