@@ -68,3 +68,15 @@ def test_doctor_reports_versions_accelerator_and_data(tmp_path, monkeypatch):
     assert f"data root: {tmp_path}" in result.stdout
     assert "real photos: missing: run flowers-lab download" in result.stdout
     assert "offline sample: missing: run flowers-lab sample" in result.stdout
+
+
+def test_download_converts_the_photos_to_each_size(sample_photos, tmp_path, monkeypatch, capsys):
+    from flowers_lab import sources
+
+    monkeypatch.setattr(sources, "download_photos", lambda root: sample_photos)
+    assert main(["download", "--root", str(tmp_path), "--sizes", "32", "40"]) == 0
+    for size in (32, 40):
+        assert len(list((tmp_path / f"tfrecords-jpeg-{size}x{size}").glob("*.tfrec"))) == 15
+    assert f"photos in {sample_photos}" in capsys.readouterr().out
+    assert main(["download", "--root", str(tmp_path), "--sizes", "32"]) == 1  # shards exist: not replaced
+    assert "already holds 15 shards" in capsys.readouterr().err
