@@ -5,14 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 
-def predict_dataset(model, dataset, limit: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(images, true labels, predicted labels) over a batched dataset of (image, label),
-    up to ``limit`` images. Works on any Keras backend."""
+def predict_dataset(model, dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(images, true labels, predicted labels) over a finite batched dataset of (image, label).
+    Works on any Keras backend."""
     images, labels, predicted = [], [], []
     for batch_images, batch_labels in dataset.as_numpy_iterator():  # NumPy: what every backend takes
         images.append(batch_images)
         labels.append(batch_labels)
         predicted.append(np.argmax(model.predict_on_batch(batch_images), axis=-1))
-        if limit is not None and sum(len(x) for x in labels) >= limit:
-            break
-    return tuple(np.concatenate(parts)[:limit] for parts in (images, labels, predicted))
+    return tuple(np.concatenate(parts) for parts in (images, labels, predicted))

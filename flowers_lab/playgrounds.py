@@ -46,9 +46,9 @@ def setup_cell() -> str:
     )
 
 
-def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The notebook with no outputs or execution counts, and its badge and setup cells
-    written from the templates."""
+def clean(notebook: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """The notebook with no outputs or execution counts, its setup cell and its badge (for
+    the notebook file ``name``) written from the templates."""
     notebook = copy.deepcopy(notebook)
     for cell in notebook.cells:
         if cell.cell_type == "code":
@@ -56,17 +56,17 @@ def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
         role = cell.metadata.get(KEY, {}).get("role")
         if role == "setup":
             cell.source = setup_cell()
+        elif role == "badge":
+            cell.source = badge(name)
     return notebook
 
 
 def playground(solution: nbformat.NotebookNode, lesson: Lesson) -> nbformat.NotebookNode:
     """The playground of a lesson, from its solution notebook."""
-    notebook = clean(solution)
+    notebook = clean(solution, lesson.playground.name)
     for cell in notebook.cells:
         meta = cell.metadata.get(KEY, {})
-        if meta.get("role") == "badge":
-            cell.source = badge(lesson.playground.name)
-        elif meta.get("role") == "title":
+        if meta.get("role") == "title":
             cell.source = cell.source.replace("(solution)", "(playground)") + (
                 "\n\n> **This is the playground.** Cells marked `WORK REQUIRED` are yours to write; the "
                 "check after each one tells you whether your answer is right, and gives a hint if not. "
@@ -83,12 +83,8 @@ def expected(lesson: Lesson) -> dict:
     if not lesson.solution.exists():
         raise DataError(f"{lesson.solution}: lesson {lesson.number}'s solution notebook is missing")
     solution = nbformat.read(lesson.solution, as_version=4)
-    solution_clean = clean(solution)
-    for cell in solution_clean.cells:
-        if cell.metadata.get(KEY, {}).get("role") == "badge":
-            cell.source = badge(lesson.solution.name)
-    return {lesson.solution: nbformat.writes(solution_clean) + "\n",
-            lesson.playground: nbformat.writes(playground(solution_clean, lesson)) + "\n"}
+    return {lesson.solution: nbformat.writes(clean(solution, lesson.solution.name)) + "\n",
+            lesson.playground: nbformat.writes(playground(solution, lesson)) + "\n"}
 
 
 def sync(lessons: Sequence[Lesson] = LESSONS, check: bool = False) -> list[str]:
