@@ -1,4 +1,5 @@
-"""The ``flowers-lab`` command: doctor, sample, download, convert, inspect, playgrounds, run."""
+"""The ``flowers-lab`` command: doctor, sample, download, convert, inspect, playgrounds, run,
+pretrain-backbone."""
 
 from __future__ import annotations
 
@@ -106,14 +107,25 @@ def playgrounds(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Execute the lessons' notebooks with papermill into build/ and print how each went."""
+    """Execute the lessons' notebooks with papermill into build/, print how each went and write
+    build/report.md and build/report.json."""
     from flowers_lab.curriculum import LESSONS, lesson
-    from flowers_lab.runner import run_lessons, table
+    from flowers_lab.runner import run_lessons, table, write_report
 
     chosen = [lesson(number) for number in args.lessons] if args.lessons else list(LESSONS)
     runs = run_lessons(chosen, out=args.out, quick=args.quick, backend=args.backend, playgrounds=args.playgrounds)
     print(table(runs))
+    print("report: " + ", ".join(str(path) for path in write_report(runs, args.out)))
     return 1 if any(r.error for r in runs) else 0
+
+
+def pretrain_backbone(args: argparse.Namespace) -> int:
+    """Make lesson 3's offline backbone: MobileNetV2 pretrained on eight other synthetic species."""
+    from flowers_lab.backbone import pretrain
+
+    pretrain(args.out, per_species=args.per_species, image_size=args.size, epochs=args.epochs, seed=args.seed,
+             overwrite=args.overwrite)
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -156,6 +168,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--playgrounds", action="store_true", help="run the playgrounds instead of the solutions")
     p.add_argument("--out", type=Path, default=Path("build"), help="where executed copies go (default build/)")
     p.set_defaults(run=run)
+
+    from flowers_lab.backbone import OFFLINE_WEIGHTS
+
+    p = commands.add_parser("pretrain-backbone", help=pretrain_backbone.__doc__)
+    p.add_argument("--out", type=Path, default=OFFLINE_WEIGHTS, help="a .weights.h5 file (default: the packaged one)")
+    p.add_argument("--per-species", type=int, default=500, help="photos per species (default 500)")
+    p.add_argument("--size", type=int, default=96, help="image size in px (default 96)")
+    p.add_argument("--epochs", type=int, default=15)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--overwrite", action="store_true", help="replace an existing weights file")
+    p.set_defaults(run=pretrain_backbone)
 
     p = commands.add_parser("inspect", help=inspect.__doc__)
     p.add_argument("path", help="folder or glob of .tfrec files")

@@ -161,6 +161,13 @@ def _develop(image: Image.Image, rng: np.random.Generator) -> Image.Image:
 def flower_photo(class_name: str, index: int, seed: int = 0) -> Image.Image:
     """Synthetic photo ``index`` of ``class_name``; a pure function of its arguments."""
     rng = np.random.default_rng([seed, CLASSES.index(class_name), index])
+    return compose_photo(rng, _DRAW[class_name], upright=class_name == "tulips")
+
+
+def compose_photo(rng: np.random.Generator, draw_flower: Callable, upright: bool = False) -> Image.Image:
+    """A photo of one to three flowers drawn by ``draw_flower(draw, rng, centre, radius, tilt, spin)``
+    on a cluttered scene, with stems, as a camera sees them. ``upright`` flowers (cups seen
+    from the side) get leaves and are never tilted."""
     image, draw = _scene(rng)
     width, height = image.size
     short = min(width, height)
@@ -172,15 +179,15 @@ def flower_photo(class_name: str, index: int, seed: int = 0) -> Image.Image:
         centre = (width / 2 + rng.uniform(-spread, spread) * short, height / 2 + rng.uniform(-spread, spread) * short)
         stem = _jitter(rng, (60, 120, 40), 20)
         draw.line([centre, (centre[0] + rng.normal(0, r * 0.5), height)], fill=stem, width=max(2, int(r * 0.08)))
-        if class_name == "tulips":
+        if upright:
             for side in (-1, 1):
                 base = (centre[0] + side * r * 0.1, height)
                 tip = (centre[0] + side * r * rng.uniform(0.4, 0.9), centre[1] + r * rng.uniform(0.6, 1.2))
                 draw.polygon(_ellipse((base[0] + tip[0]) / 2, (base[1] + tip[1]) / 2, r * 0.12,
                                       math.dist(base, tip) / 2, math.atan2(tip[0] - base[0], base[1] - tip[1]),
                                       1, centre), fill=stem)
-        tilt = rng.uniform(0.55, 1.0) if class_name != "tulips" else 1.0
-        _DRAW[class_name](draw, rng, centre, r, tilt, rng.uniform(0, 2 * math.pi))
+        tilt = rng.uniform(0.55, 1.0) if not upright else 1.0
+        draw_flower(draw, rng, centre, r, tilt, rng.uniform(0, 2 * math.pi))
     return _develop(image, rng)
 
 

@@ -80,3 +80,13 @@ def test_download_converts_the_photos_to_each_size(sample_photos, tmp_path, monk
     assert f"photos in {sample_photos}" in capsys.readouterr().out
     assert main(["download", "--root", str(tmp_path), "--sizes", "32"]) == 1  # shards exist: not replaced
     assert "already holds 15 shards" in capsys.readouterr().err
+
+
+def test_pretrain_backbone_keeps_the_committed_weights_unless_told(capsys):
+    from flowers_lab.backbone import OFFLINE_WEIGHTS
+
+    before = OFFLINE_WEIGHTS.read_bytes()
+    assert main(["pretrain-backbone", "--epochs", "1"]) == 1
+    assert capsys.readouterr().err == (f"flowers-lab: error: {OFFLINE_WEIGHTS}: already exists; "
+                                       "pass overwrite (--overwrite) to replace it\n")
+    assert OFFLINE_WEIGHTS.read_bytes() == before
