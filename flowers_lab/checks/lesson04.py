@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 
 from flowers_lab.checks import Feedback, correct, guarded, hint
+from flowers_lab.checks.models import classifier_problem
 
 
 def _layers_of(model, kind) -> list:
@@ -17,11 +18,6 @@ def convnet(model) -> Feedback:
     pooling, and ends with global average pooling and a softmax."""
     if not isinstance(model, keras.Model):
         return hint(f"`model` should be a keras.Sequential (or keras.Model), not a {type(model).__name__}")
-    if model.output_shape[-1] != 5:
-        return hint(f"the last layer needs 5 units, one per class, not {model.output_shape[-1]}")
-    last = model.layers[-1]
-    if getattr(last, "activation", None) is not keras.activations.softmax:
-        return hint("end with activation='softmax', so that the outputs are the 5 class probabilities")
     if not isinstance(model.layers[0], keras.layers.Rescaling):
         return hint("the dataset gives pixels from 0 to 255: start with keras.layers.Rescaling(1 / 255)")
     convolutions = _layers_of(model, keras.layers.Conv2D)
@@ -37,11 +33,8 @@ def convnet(model) -> Feedback:
                     "use GlobalAveragePooling2D instead")
     if not _layers_of(model, keras.layers.GlobalAveragePooling2D):
         return hint("end the convolutions with GlobalAveragePooling2D before the Dense softmax layer")
-    if not model.compiled:
-        return hint("compile the model: model.compile(optimizer=..., loss=..., metrics=['accuracy'])")
-    loss = model.loss if isinstance(model.loss, str) else getattr(model.loss, "name", str(model.loss))
-    if "sparse_categorical_crossentropy" not in str(loss):
-        return hint(f"the labels are class indices (0 to 4), not one-hot vectors: use "
-                    f"loss='sparse_categorical_crossentropy' (not {loss})")
+    problem = classifier_problem(model)
+    if problem:
+        return problem
     return correct(f"{len(convolutions)} convolutions, {model.count_params():,} parameters, a global average "
                    "pooling head: train it")
