@@ -1,9 +1,10 @@
-"""Figures the lessons show: grids of flowers, with their labels or predictions."""
+"""Figures the lessons show: grids of flowers with their labels or predictions, training curves,
+the confusion matrix and a learning-rate schedule."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -84,5 +85,19 @@ def confusion_matrix(labels: Sequence[int], predictions: Sequence[int], classes:
     axis.set_ylabel("true")
     accuracy = np.trace(matrix) / max(matrix.sum(), 1)
     axis.set_title(f"{title}: accuracy {accuracy:.1%}")
+    figure.tight_layout()
+    return figure
+
+
+def learning_rate_schedule(rate: Callable[[int], float], epochs: int,
+                           title: str = "Learning rate per epoch") -> plt.Figure:
+    """The learning rate ``rate(epoch)`` of each epoch, from 1 to ``epochs``, before training."""
+    rates = [rate(epoch) for epoch in range(epochs)]
+    figure, axis = plt.subplots(figsize=(7, 3.5))
+    axis.plot(np.arange(1, epochs + 1), rates, "o-")
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("learning rate")
+    axis.set_title(f"{title}: from {rates[0]:.2g}, peak {max(rates):.2g}, last {rates[-1]:.2g}")
+    axis.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
     figure.tight_layout()
     return figure

@@ -10,7 +10,7 @@ import tensorflow as tf
 
 from flowers_lab import CLASSES
 from flowers_lab.accelerator import Accelerator
-from flowers_lab.checks import Feedback, lesson01, lesson02, lesson04
+from flowers_lab.checks import Feedback, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06
 from flowers_lab.curriculum import lesson
 from flowers_lab.playgrounds import KEY
 
@@ -158,3 +158,106 @@ def _model(*middle, last=None, loss="sparse_categorical_crossentropy", scale=Tru
 def test_typical_convnet_mistakes_get_their_hint(model, expected):
     feedback = lesson04.convnet(model())
     assert not feedback.passed and expected in feedback.message, feedback
+
+
+def _exercise_cells(number):
+    """The solution and the starter of each exercise of a lesson."""
+    cells = nbformat.read(lesson(number).solution, as_version=4).cells
+    return [(c.source, c.metadata[KEY]["starter"]) for c in cells if "exercise" in c.metadata.get(KEY, {})]
+
+
+def _run_cell(source, image_size, **names):
+    """Run a model cell of lessons 3 to 6 and return what it defined."""
+    namespace = {"keras": keras, "layers": keras.layers, "IMAGE_SIZE": image_size, "weights": None, "alpha": 0.35,
+                 "accelerator": Accelerator("cpu", 1, keras.backend.backend()), **names}
+    exec(source, namespace)
+    return namespace
+
+
+def test_the_dense_classifier_solution_passes_and_the_starter_needs_hidden_layers():
+    (solution, starter), _ = _exercise_cells(3)
+    assert lesson03.dense_classifier(_run_cell(solution, 32)["dense"]).passed
+    feedback = lesson03.dense_classifier(_run_cell(starter, 32)["dense"])
+    assert "add hidden Dense layers with activation='relu'" in feedback.message, feedback
+
+
+def test_the_transfer_model_solution_passes_and_the_starter_is_told_to_freeze_then_rescale():
+    _, (solution, starter) = _exercise_cells(3)
+    done = _run_cell(solution, 32)
+    assert lesson03.transfer_model(done["model"], done["pretrained"]).passed
+    started = _run_cell(starter, 32)
+    assert "pretrained.trainable = False" in lesson03.transfer_model(started["model"], started["pretrained"]).message
+    started["pretrained"].trainable = False
+    feedback = lesson03.transfer_model(started["model"], started["pretrained"])
+    assert "expects pixels from -1 to 1" in feedback.message and "0, 0.5, 1" in feedback.message, feedback
+
+
+def test_a_dense_classifier_without_relu_gets_its_hint():
+    layers = keras.layers
+    model = keras.Sequential([keras.Input([8, 8, 3]), layers.Rescaling(1 / 255), layers.Flatten(), layers.Dense(20),
+                              layers.Dense(5, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    assert "activation='relu'" in lesson03.dense_classifier(model).message
+
+
+def _fire_namespace(starter=False):
+    cells = nbformat.read(lesson(5).solution, as_version=4).cells
+    helper = next(c.source for c in cells if c.source.startswith("def conv_bn("))
+    (solution, start), = _exercise_cells(5)
+    namespace = _run_cell(helper, 32)
+    exec(start if starter else solution, namespace)
+    return namespace
+
+
+def test_the_fire_solution_passes_and_the_starter_is_told_the_three_kernels():
+    assert lesson05.fire(_fire_namespace()["fire"]).passed
+    feedback = lesson05.fire(_fire_namespace(starter=True)["fire"])
+    assert "three convolutions, kernels 1, 1 and 3; yours has kernels [3]" in feedback.message, feedback
+
+
+def _fire(expand_filters=None, momentum=0.9, join=True, bias=False):
+    layers = keras.layers
+
+    def conv(x, filters, size):
+        x = layers.Conv2D(filters, size, padding="same", use_bias=bias)(x)
+        return layers.Activation("relu")(layers.BatchNormalization(momentum=momentum)(x))
+
+    def fire(x, squeeze, expand):
+        y = conv(x, squeeze, 1)
+        y1, y3 = conv(y, expand_filters or expand // 2, 1), conv(y, expand_filters or expand // 2, 3)
+        return layers.concatenate([y1, y3]) if join else layers.add([y1, y3])
+
+    return fire
+
+
+@pytest.mark.parametrize("fire, expected", [
+    (_fire(expand_filters=10), "gives 12x12x10; yours gives 12x12x20"),
+    (_fire(momentum=0.99), "use momentum=0.9"),
+    (_fire(join=False), "join them with layers.concatenate"),
+    (_fire(bias=True), "use_bias=False"),
+    (lambda x, squeeze, expand: x.shape, "return the module's output (a Keras tensor), not a tuple"),
+])
+def test_typical_fire_mistakes_get_their_hint(fire, expected):
+    feedback = lesson05.fire(fire)
+    assert not feedback.passed and expected in feedback.message, feedback
+
+
+def test_the_fine_tune_solution_passes_and_the_starter_is_told_to_unfreeze():
+    (solution, starter), = _exercise_cells(6)
+    done = _run_cell(solution, 71)
+    assert lesson06.fine_tune_model(done["model"], done["pretrained"]).passed
+    started = _run_cell(starter, 71)
+    feedback = lesson06.fine_tune_model(started["model"], started["pretrained"])
+    assert "leave pretrained.trainable = True" in feedback.message, feedback
+
+
+def test_a_half_precision_softmax_gets_its_hint():
+    (_, starter), = _exercise_cells(6)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        started = _run_cell(starter.replace("trainable = False", "trainable = True"), 71)
+    finally:
+        keras.config.set_dtype_policy(previous)
+    feedback = lesson06.fine_tune_model(started["model"], started["pretrained"])
+    assert "the last layer computes in bfloat16" in feedback.message, feedback

@@ -6,7 +6,16 @@ import matplotlib
 import numpy as np
 import tensorflow as tf
 
-from flowers_lab.plots import RIGHT, WRONG, confusion, confusion_matrix, image_grid, prediction_grid, training_curves
+from flowers_lab.plots import (
+    RIGHT,
+    WRONG,
+    confusion,
+    confusion_matrix,
+    image_grid,
+    learning_rate_schedule,
+    prediction_grid,
+    training_curves,
+)
 from flowers_lab.schema import CLASSES
 from flowers_lab.timing import images_per_second, with_round_trip
 
@@ -63,3 +72,12 @@ def test_the_confusion_matrix_counts_and_titles_with_the_accuracy():
     assert (axis.get_xlabel(), axis.get_ylabel()) == ("predicted", "true")
     assert [t.get_text() for t in axis.get_xticklabels()] == ["daisy", "dandelion", "roses"]
     assert [t.get_text() for t in axis.texts] == ["1", "1", "0", "0", "1", "0", "1", "0", "2"]
+
+
+def test_the_learning_rate_plot_shows_each_epoch_and_names_start_peak_and_end():
+    figure = learning_rate_schedule(lambda epoch: [1e-5, 3e-5, 5e-5, 4e-5][epoch], epochs=4)
+    axis = figure.axes[0]
+    np.testing.assert_allclose(axis.lines[0].get_xdata(), [1, 2, 3, 4])
+    np.testing.assert_allclose(axis.lines[0].get_ydata(), [1e-5, 3e-5, 5e-5, 4e-5])
+    assert axis.get_title() == "Learning rate per epoch: from 1e-05, peak 5e-05, last 4e-05"
+    assert (axis.get_xlabel(), axis.get_ylabel()) == ("epoch", "learning rate")

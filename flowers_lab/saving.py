@@ -1,0 +1,26 @@
+"""Saving a trained model without replacing one saved before."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+
+def save_new(model, path: str | Path) -> Path:
+    """Save ``model`` in Keras' native format to ``path`` or, where that file exists, to the
+    first free ``<stem>-2.keras``, ``<stem>-3.keras``...; return the file written.
+    The file appears whole or not at all."""
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise ValueError(f"{path}: Keras' native format needs a file name ending in .keras")
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}.keras")
+    candidate.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=candidate.parent) as staging:  # no half-written file if interrupted
+        staged = Path(staging) / candidate.name
+        model.save(staged)
+        staged.replace(candidate)
+    print(f"saved to {candidate}")
+    return candidate
