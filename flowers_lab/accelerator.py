@@ -16,6 +16,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from flowers_lab.results import note
+
 BATCH_PER_REPLICA = {"tpu": 16, "gpu": 32, "cpu": 32}
 """The workshop's batch sizes: 16 per TPU core, 32 per GPU; the CPU takes the GPU's."""
 
@@ -114,6 +116,7 @@ def detect(mixed_precision: bool = False, verbose: bool = True) -> Accelerator:
         found = _detect_tensorflow()
     if mixed_precision:
         found.use_mixed_precision()
+    note(accelerator=found.kind, replicas=found.replicas)
     if verbose:
         print(found.describe())
     return found

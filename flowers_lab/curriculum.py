@@ -18,6 +18,10 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 """The notebooks of this checkout."""
 
 
+SHORT_TRAINING = {"EPOCHS": 1, "DENSE_EPOCHS": 1, "STEPS_PER_EPOCH": 2}
+"""What ``Lesson.parameters(quick=True, short_training=True)`` trains with."""
+
+
 @dataclass(frozen=True)
 class Lesson:
     """One lesson: a solution notebook (the source) and the playground made from it."""
@@ -29,6 +33,26 @@ class Lesson:
     """Parameters that make the lesson small enough for CI (the defaults are the workshop's)."""
     target: str = ""
     """What the workshop says a learner should reach, with the real photos."""
+
+    def parameters(self, quick: bool, short_training: bool = False) -> dict:
+        """What to run the lesson's notebook with: nothing (the workshop's defaults), or the
+        quick ones; with ``short_training`` their models train for one short epoch only (for
+        playgrounds, whose starters are not meant to learn, and for re-runs that compare outputs
+        which do not depend on training)."""
+        if not quick:
+            return {}
+        if not short_training:
+            return dict(self.quick)
+        names = self.parameter_names()
+        return {**self.quick, **{name: value for name, value in SHORT_TRAINING.items() if name in names}}
+
+    def parameter_names(self) -> set[str]:
+        """The names the solution's ``parameters`` cell assigns."""
+        import nbformat
+
+        cells = nbformat.read(self.solution, as_version=4).cells
+        source = next(c.source for c in cells if "parameters" in c.metadata.get("tags", []))
+        return {line.split("=")[0].strip() for line in source.splitlines() if "=" in line.split("#")[0]}
 
     @property
     def solution(self) -> Path:
@@ -46,9 +70,18 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(2, "tfrecords", "Flower pictures to TFRecords",
            quick={"SAMPLE_PER_CLASS": 20, "IMAGE_SIZE": 96, "IMAGES_TO_TIME": 60, "LATENCY_MS": 20},
            target="16 shards written and read back; shards beat single files behind a round trip"),
+    Lesson(3, "transfer_learning", "Transfer learning",
+           quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 96, "DENSE_EPOCHS": 2, "EPOCHS": 4, "WEIGHTS": "offline"},
+           target="validation accuracy about 75% with ImageNet weights (the dense classifier far below)"),
     Lesson(4, "convnet", "Your own convnet",
            quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "EPOCHS": 8},
            target="validation accuracy above 75% (beat lesson 3)"),
+    Lesson(5, "squeezenet", "Squeezenet, the functional way",
+           quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "EPOCHS": 6},
+           target="validation accuracy 80% in 35 epochs"),
+    Lesson(6, "xception", "Xception, fine-tuned",
+           quick={"SAMPLE_PER_CLASS": 20, "IMAGE_SIZE": 71, "EPOCHS": 3, "STEPS_PER_EPOCH": 3, "WEIGHTS": None},
+           target="validation accuracy above 95% with ImageNet weights"),
 )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from flowers_lab.errors import DataError
+from flowers_lab.results import note
 from flowers_lab.schema import count_from_name, read_classes
 from flowers_lab.shards import check_shards, find_shards
 
@@ -139,6 +140,7 @@ def load_flowers(
                                   num_parallel_calls=AUTOTUNE)
         return dataset.prefetch(AUTOTUNE)
 
+    note(images=sum(counts.values()), image_size=image_size)
     return FlowerData(
         train=read(train_files, training=True),
         validation=read(validation_files, training=False),

@@ -1,13 +1,38 @@
-"""How a lesson reports its figures, so that ``flowers-lab run`` can collect them."""
+"""How a lesson reports its figures, and what it ran on, so that ``flowers-lab run`` can collect them."""
 
 from __future__ import annotations
 
 MIME = "application/vnd.flowers-lab.result+json"
 
+RUN: dict[str, str | int] = {}
+"""What this kernel ran on, noted by ``detect``, ``resolve_data`` and ``load_flowers``."""
+
+
+def note(**facts: str | int) -> None:
+    """Record facts about this run (accelerator, data) for the next ``report``."""
+    RUN.update(facts)
+
+
+def environment() -> dict[str, str | int]:
+    """Library versions and Keras' backend, with what was noted about the run."""
+    import importlib.metadata
+
+    import keras
+
+    found = {"keras": keras.__version__, "backend": keras.backend.backend()}
+    for package in ("tensorflow", "jax"):
+        try:
+            found[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return {**found, **RUN}
+
 
 def report(**figures: float) -> None:
-    """Show the lesson's final figures as one line, tagged for the runner to read."""
+    """Show the lesson's final figures as one line, tagged for the runner to read with the
+    environment the lesson ran in."""
     from IPython.display import display
 
     text = "Result: " + ", ".join(f"{name.replace('_', ' ')} {value:.4g}" for name, value in figures.items())
-    display({MIME: {name: float(value) for name, value in figures.items()}, "text/plain": text}, raw=True)
+    payload = {"figures": {name: float(value) for name, value in figures.items()}, "environment": environment()}
+    display({MIME: payload, "text/plain": text}, raw=True)

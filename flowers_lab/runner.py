@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import time
 from collections.abc import Sequence
@@ -21,14 +23,17 @@ class LessonRun:
     seconds: float
     figures: dict = field(default_factory=dict)
     error: str | None = None
+    environment: dict = field(default_factory=dict)
 
     @property
     def status(self) -> str:
         return "failed" if self.error else "ok"
 
 
-def run_notebook(source: Path, executed: Path, parameters: dict, backend: str | None = None) -> tuple[dict, str | None]:
-    """Execute ``source`` into ``executed``; return the figures it reported and the error, if any."""
+def run_notebook(source: Path, executed: Path, parameters: dict,
+                 backend: str | None = None) -> tuple[dict, str | None, dict]:
+    """Execute ``source`` into ``executed``; return the figures it reported, the error if any,
+    and the environment it reported."""
     import nbformat
     import papermill
 
@@ -47,12 +52,14 @@ def run_notebook(source: Path, executed: Path, parameters: dict, backend: str | 
             os.environ.pop("KERAS_BACKEND", None)
         else:
             os.environ["KERAS_BACKEND"] = previous
-    figures = {}
+    figures, environment = {}, {}
     if executed.exists():
         for cell in nbformat.read(executed, as_version=4).cells:
             for output in cell.get("outputs", []):
-                figures.update(output.get("data", {}).get(MIME, {}))
-    return figures, error
+                reported = output.get("data", {}).get(MIME, {})
+                figures.update(reported.get("figures", {}))
+                environment.update(reported.get("environment", {}))
+    return figures, error, environment
 
 
 def run_lessons(lessons: Sequence[Lesson], out: Path = Path("build"), quick: bool = False,
@@ -63,8 +70,8 @@ def run_lessons(lessons: Sequence[Lesson], out: Path = Path("build"), quick: boo
         source = lesson.playground if playgrounds else lesson.solution
         executed = out / "notebooks" / (f"{source.stem}-{backend}.ipynb" if backend else source.name)
         start = time.perf_counter()
-        figures, error = run_notebook(source, executed, lesson.quick if quick else {}, backend)
-        runs.append(LessonRun(lesson, executed, time.perf_counter() - start, figures, error))
+        figures, error, environment = run_notebook(source, executed, lesson.parameters(quick, playgrounds), backend)
+        runs.append(LessonRun(lesson, executed, time.perf_counter() - start, figures, error, environment))
         print(f"lesson {lesson.number}: {runs[-1].status} in {runs[-1].seconds:.0f} s"
               + (f" ({error})" if error else ""), flush=True)
     return runs
@@ -82,3 +89,38 @@ def table(runs: Sequence[LessonRun]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)) + "  " + row[4]
                      for row in rows)
+
+
+def write_report(runs: Sequence[LessonRun], out: Path) -> tuple[Path, Path]:
+    """Write ``out/report.json`` and ``out/report.md``: per lesson its status, wall time, final
+    accuracies and the workshop's target, and the environment the lessons reported."""
+    lessons = [{"lesson": run.lesson.number, "title": run.lesson.title, "status": run.status,
+                "seconds": round(run.seconds, 1), "training_accuracy": run.figures.get("training_accuracy"),
+                "validation_accuracy": run.figures.get("validation_accuracy"), "target": run.lesson.target,
+                "figures": run.figures, "error": run.error, "notebook": str(run.notebook),
+                "environment": run.environment} for run in runs]
+    environment = {}
+    for run in runs:
+        environment.update(run.environment)
+    generated = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    out.mkdir(parents=True, exist_ok=True)
+    as_json, as_markdown = out / "report.json", out / "report.md"
+    as_json.write_text(json.dumps({"generated": generated, "environment": environment, "lessons": lessons},
+                                  indent=1) + "\n")
+    rows = ["| lesson | status | time | training acc. | validation acc. | target | data |", "|---" * 7 + "|"]
+    for entry, run in zip(lessons, runs, strict=True):
+        data = run.environment.get("data", "-")
+        if "images" in run.environment:
+            data += f", {run.environment['images']:,} images at {run.environment.get('image_size')} px"
+        rows.append(f"| {entry['lesson']} {entry['title']} | {entry['status']} | {entry['seconds']:.0f} s | "
+                    f"{_percent(entry['training_accuracy'])} | {_percent(entry['validation_accuracy'])} | "
+                    f"{entry['target']} | {data} |")
+    failures = [f"- lesson {run.lesson.number}: {run.error}" for run in runs if run.error]
+    setting = ", ".join(f"{key} {value}" for key, value in environment.items() if key not in ("shards", "images"))
+    lines = [f"# flowers-lab run, {generated}", "", f"Environment: {setting or 'not reported'}.", "", *rows]
+    as_markdown.write_text("\n".join(lines + (["", "Failures:", *failures] if failures else [])) + "\n")
+    return as_json, as_markdown
+
+
+def _percent(value: float | None) -> str:
+    return f"{value:.1%}" if value is not None else "-"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flowers_lab.errors import DataError
+from flowers_lab.results import note
 from flowers_lab.schema import CLASSES
 from flowers_lab.writer import existing_shards, write_shards
 
@@ -109,6 +110,7 @@ def resolve_data(
     """
     root = root or data_root()
     found = _resolve(path, size, online, sample_per_class, root)
+    note(data=found.kind, shards=str(found.shards))
     if verbose:
         print(found.describe())
     return found

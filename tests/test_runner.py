@@ -1,13 +1,15 @@
 """flowers-lab run: executed copies go to build/, failures name lesson, cell and error, and the
 table shows what each lesson reported."""
 
+import json
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from flowers_lab import curriculum
 from flowers_lab.curriculum import Lesson
-from flowers_lab.runner import run_lessons, table
+from flowers_lab.runner import run_lessons, table, write_report
 
 
 def _notebook(path, *sources):
@@ -36,3 +38,27 @@ def test_a_run_reports_figures_and_a_failure_with_its_cell(tmp_path, monkeypatch
     assert "images per s 120" in printed[1]
     assert "9 A bad lesson" in printed[2] and "failed" in printed[2] and "ZeroDivisionError" in printed[2]
     assert "lesson 9: failed" in capsys.readouterr().out
+    assert runs[0].environment["backend"] == "tensorflow" and "keras" in runs[0].environment
+
+    as_json, as_markdown = write_report(runs, tmp_path / "build")
+    written = json.loads(as_json.read_text())
+    assert written["environment"]["keras"] == runs[0].environment["keras"]
+    good_entry, bad_entry = written["lessons"]
+    assert (good_entry["lesson"], good_entry["status"], good_entry["validation_accuracy"]) == (8, "ok", 0.5)
+    assert good_entry["training_accuracy"] is None and good_entry["seconds"] > 0
+    assert bad_entry["status"] == "failed" and bad_entry["error"].startswith("cell 2: ZeroDivisionError")
+    markdown = as_markdown.read_text().splitlines()
+    assert markdown[0].startswith("# flowers-lab run, ")
+    assert "keras 3." in markdown[2] and "backend tensorflow" in markdown[2]
+    assert "| 8 A good lesson | ok |" in markdown[6] and "| - | 50.0% |" in markdown[6]
+    assert markdown[-2:] == ["Failures:", f"- lesson 9: {runs[1].error}"]
+
+
+def test_short_training_cuts_only_the_training_parameters_a_notebook_has():
+    convnet, tfrecords = curriculum.lesson(4), curriculum.lesson(2)
+    assert convnet.parameters(quick=False) == {}
+    assert convnet.parameters(quick=True) == convnet.quick and convnet.quick["EPOCHS"] > 1
+    short = convnet.parameters(quick=True, short_training=True)
+    assert short == {**convnet.quick, "EPOCHS": 1, "STEPS_PER_EPOCH": 2}
+    assert "DENSE_EPOCHS" not in short, "lesson 4 has no dense classifier"
+    assert tfrecords.parameters(quick=True, short_training=True) == tfrecords.quick
