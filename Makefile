@@ -30,5 +30,12 @@ run: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
+# Measurements, not tests (about 30 minutes on 2 cores): they print, and the figures go into
+# BENCHMARKS.md between its <!-- bench:... --> markers.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/data_pipeline.py
+	mkdir -p build/bench
+	$(BIN)/python benchmarks/data_pipeline.py --json build/bench/data.json
+	$(BIN)/python benchmarks/training.py --json build/bench/training.json
+	KERAS_BACKEND=jax $(BIN)/python benchmarks/training.py --lessons 4 --json build/bench/training-jax.json
+	$(BIN)/python benchmarks/notebooks.py --json build/bench/notebooks.json
+	$(BIN)/python benchmarks/write_markdown.py build/bench BENCHMARKS.md

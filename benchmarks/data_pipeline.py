@@ -1,6 +1,6 @@
 """Images/s of the ways to load the flowers, on the offline sample at 192 px.
 
-    python benchmarks/data_pipeline.py [--per-class 420] [--passes 9] [--latency-ms 30]
+    python benchmarks/data_pipeline.py [--per-class 420] [--passes 9] [--latency-ms 30] [--json FILE]
 
 Prints, for each way, the median and range over ``--passes`` passes (tf.data throughput on a
 2-core machine is bimodal: some passes fall to one core's rate):
@@ -16,6 +16,7 @@ Prints, for each way, the median and range over ``--passes`` passes (tf.data thr
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
@@ -67,6 +68,7 @@ def main() -> None:
     parser.add_argument("--per-class", type=int, default=420, help="sample photos per class (>= 400 for 2000)")
     parser.add_argument("--passes", type=int, default=9)
     parser.add_argument("--latency-ms", type=float, default=30.0)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
 
     source = make_sample(size=192, per_class=args.per_class, log=None)
@@ -119,6 +121,11 @@ def main() -> None:
         print(f"  {name:<11}{median:>8.0f} images/s  (range {low:.0f}-{high:.0f})")
     results = {name: figures[0] for name, figures in measured.items()}
     print(f"reader / decode = {results['reader'] / results['decode']:.2f} (target >= 0.85)")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "images": count, "shards": len(shards), "passes": args.passes, "latency_ms": args.latency_ms,
+            "figures": {name: dict(zip(("median", "min", "max"), figures, strict=True))
+                        for name, figures in measured.items()}}, indent=1) + "\n")
 
 
 if __name__ == "__main__":
