@@ -71,7 +71,7 @@ LESSONS: tuple[Lesson, ...] = (
            quick={"SAMPLE_PER_CLASS": 20, "IMAGE_SIZE": 96, "IMAGES_TO_TIME": 60, "LATENCY_MS": 20},
            target="16 shards written and read back; shards beat single files behind a round trip"),
     Lesson(3, "transfer_learning", "Transfer learning",
-           quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 96, "DENSE_EPOCHS": 2, "EPOCHS": 4, "WEIGHTS": "offline"},
+           quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 96, "DENSE_EPOCHS": 1, "EPOCHS": 4, "WEIGHTS": "offline"},
            target="validation accuracy about 75% with ImageNet weights (the dense classifier far below)"),
     Lesson(4, "convnet", "Your own convnet",
            quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "EPOCHS": 8},
