@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 WRONG = "red"
 RIGHT = "black"
@@ -98,6 +99,7 @@ def learning_rate_schedule(rate: Callable[[int], float], epochs: int,
     axis.set_xlabel("epoch")
     axis.set_ylabel("learning rate")
     axis.set_title(f"{title}: from {rates[0]:.2g}, peak {max(rates):.2g}, last {rates[-1]:.2g}")
-    axis.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.1e}"))
     figure.tight_layout()
     return figure

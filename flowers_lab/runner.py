@@ -116,7 +116,8 @@ def write_report(runs: Sequence[LessonRun], out: Path) -> tuple[Path, Path]:
                     f"{_percent(entry['training_accuracy'])} | {_percent(entry['validation_accuracy'])} | "
                     f"{entry['target']} | {data} |")
     failures = [f"- lesson {run.lesson.number}: {run.error}" for run in runs if run.error]
-    setting = ", ".join(f"{key} {value}" for key, value in environment.items() if key not in ("shards", "images"))
+    per_lesson = ("data", "shards", "images", "image_size")  # in the table's data column
+    setting = ", ".join(f"{key} {value}" for key, value in sorted(environment.items()) if key not in per_lesson)
     lines = [f"# flowers-lab run, {generated}", "", f"Environment: {setting or 'not reported'}.", "", *rows]
     as_markdown.write_text("\n".join(lines + (["", "Failures:", *failures] if failures else [])) + "\n")
     return as_json, as_markdown

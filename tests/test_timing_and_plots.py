@@ -81,3 +81,6 @@ def test_the_learning_rate_plot_shows_each_epoch_and_names_start_peak_and_end():
     np.testing.assert_allclose(axis.lines[0].get_ydata(), [1e-5, 3e-5, 5e-5, 4e-5])
     assert axis.get_title() == "Learning rate per epoch: from 1e-05, peak 5e-05, last 4e-05"
     assert (axis.get_xlabel(), axis.get_ylabel()) == ("epoch", "learning rate")
+    figure.canvas.draw()
+    assert all(float(tick).is_integer() for tick in axis.get_xticks()), "epochs are whole numbers"
+    assert axis.yaxis.get_major_formatter()(5e-5, 0) == "5.0e-05"
