@@ -121,10 +121,10 @@ def run(args: argparse.Namespace) -> int:
 
 def pretrain_backbone(args: argparse.Namespace) -> int:
     """Make lesson 3's offline backbone: MobileNetV2 pretrained on eight other synthetic species."""
-    from flowers_lab.backbone import pretrain
+    from flowers_lab.backbone import OFFLINE_WEIGHTS, pretrain
 
-    pretrain(args.out, per_species=args.per_species, image_size=args.size, epochs=args.epochs, seed=args.seed,
-             overwrite=args.overwrite)
+    pretrain(args.out or OFFLINE_WEIGHTS, per_species=args.per_species, image_size=args.size, epochs=args.epochs,
+             seed=args.seed, overwrite=args.overwrite)
     return 0
 
 
@@ -169,10 +169,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("build"), help="where executed copies go (default build/)")
     p.set_defaults(run=run)
 
-    from flowers_lab.backbone import OFFLINE_WEIGHTS
-
     p = commands.add_parser("pretrain-backbone", help=pretrain_backbone.__doc__)
-    p.add_argument("--out", type=Path, default=OFFLINE_WEIGHTS, help="a .weights.h5 file (default: the packaged one)")
+    p.add_argument("--out", type=Path, help="a .weights.h5 file (default: the packaged one, "
+                                             "flowers_lab/backbones/mobilenet_v2_0.35_meadow.weights.h5)")
     p.add_argument("--per-species", type=int, default=500, help="photos per species (default 500)")
     p.add_argument("--size", type=int, default=96, help="image size in px (default 96)")
     p.add_argument("--epochs", type=int, default=15)
