@@ -21,8 +21,8 @@ def with_round_trip(read: Callable[[tf.Tensor], tf.Tensor], latency_ms: float) -
     """``read(path)`` delayed by ``latency_ms`` per call, as opening a file in a bucket is.
 
     Local disks answer in microseconds; object storage takes tens of milliseconds to start
-    each file. Wrap a ``tf.data`` map function with this to see what that does to a
-    pipeline that opens one file per image.
+    each file. Wrap a ``tf.data`` map function with this, and the dataset with
+    ``like_a_bucket``, to see what that does to a pipeline that opens one file per image.
     """
     delay = latency_ms / 1000
 
@@ -35,3 +35,22 @@ def with_round_trip(read: Callable[[tf.Tensor], tf.Tensor], latency_ms: float) -
         return read(path)
 
     return delayed
+
+
+IO_THREADS = 64
+"""Threads a simulated bucket's pipeline may wait in: a storage client keeps many requests in flight."""
+
+
+def like_a_bucket(dataset: tf.data.Dataset) -> tf.data.Dataset:
+    """``dataset`` with a private pool of ``IO_THREADS`` threads, so that ``with_round_trip``'s
+    waits overlap as network reads do.
+
+    A network read waits without using the CPU, but ``time.sleep`` occupies one of tf.data's
+    threads, and tf.data's shared pool has one thread per core: on 2 cores, 16 files opened "in
+    parallel" would still wait 2 at a time. Measured here (30 ms per file, 2 cores): 29, 98, 387
+    and 1,033 images/s for 1, 4, 16 and 64 files at once with this pool, against 30, 49, 50 and
+    63 without it.
+    """
+    options = tf.data.Options()
+    options.threading.private_threadpool_size = IO_THREADS
+    return dataset.with_options(options)
