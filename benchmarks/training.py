@@ -32,7 +32,7 @@ import tensorflow as tf  # noqa: E402
 from flowers_lab.accelerator import detect  # noqa: E402
 from flowers_lab.backbone import OFFLINE_ALPHA, OFFLINE_WEIGHTS  # noqa: E402
 from flowers_lab.curriculum import lesson  # noqa: E402
-from flowers_lab.reader import load_flowers  # noqa: E402
+from flowers_lab.reader import augment, load_flowers  # noqa: E402
 from flowers_lab.sources import make_sample  # noqa: E402
 
 STEPS = {3: 24, 4: 24, 5: 12, 6: 2}
@@ -45,7 +45,7 @@ def solution_model(number: int, image_size: int, accelerator) -> keras.Model:
              "weights": str(OFFLINE_WEIGHTS) if number == 3 else None, "alpha": OFFLINE_ALPHA}
     cells = [c for c in nbformat.read(lesson(number).solution, as_version=4).cells if c.cell_type == "code"]
     definitions = [c.source for c in cells if c.source.startswith("def ")]
-    model_cell = [c.source for c in cells if "model.compile(" in c.source and "model = " in c.source][-1]
+    model_cell = [c.source for c in cells if "\n    model = " in c.source][-1]  # built in the accelerator's scope
     with contextlib.redirect_stdout(io.StringIO()):  # model.summary()
         for source in [*definitions, model_cell]:
             exec(source, names)
@@ -78,7 +78,8 @@ def measure(number: int, passes: int, batch: int = 32) -> dict:
     quick = lesson(number).quick
     size = quick["IMAGE_SIZE"]
     source = make_sample(size=size, per_class=quick["SAMPLE_PER_CLASS"], log=None)
-    data = load_flowers(source.shards, image_size=size, batch_size=batch, augment_training=number == 5)
+    data = load_flowers(source.shards, image_size=size, batch_size=batch,
+                        augment=augment if number in (5, 6) else None)
     steps = STEPS[number]
     images, labels = zip(*data.train.take(steps).as_numpy_iterator(), strict=True)
     in_memory = (tf.data.Dataset.from_tensor_slices((np.concatenate(images), np.concatenate(labels)))

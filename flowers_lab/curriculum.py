@@ -18,7 +18,7 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 """The notebooks of this checkout."""
 
 
-SHORT_TRAINING = {"EPOCHS": 1, "DENSE_EPOCHS": 1, "STEPS_PER_EPOCH": 2}
+SHORT_TRAINING = {"EPOCHS": 2, "STEP_EPOCHS": 1, "DENSE_EPOCHS": 1, "STEPS_PER_EPOCH": 2}
 """What ``Lesson.parameters(quick=True, short_training=True)`` trains with."""
 
 
@@ -32,7 +32,8 @@ class Lesson:
     quick: dict = field(default_factory=dict)
     """Parameters that make the lesson small enough for CI (the defaults are the workshop's)."""
     target: str = ""
-    """What the workshop says a learner should reach, with the real photos."""
+    """What to expect with the real photos: the original workshop's result, said as the original's
+    (this edition has not been measured on the real photos: they need the network)."""
 
     def parameters(self, quick: bool, short_training: bool = False) -> dict:
         """What to run the lesson's notebook with: nothing (the workshop's defaults), or the
@@ -72,16 +73,19 @@ LESSONS: tuple[Lesson, ...] = (
            target="16 shards written and read back; shards beat single files behind a round trip"),
     Lesson(3, "transfer_learning", "Transfer learning",
            quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 96, "DENSE_EPOCHS": 1, "EPOCHS": 4, "WEIGHTS": "offline"},
-           target="validation accuracy about 75% with ImageNet weights (the dense classifier far below)"),
+           target="the original reached 86% validation accuracy in 10 epochs with ImageNet weights (its target: about "
+                  "75%); the dense classifier far below"),
     Lesson(4, "convnet", "Your own convnet",
-           quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "EPOCHS": 8},
-           target="validation accuracy above 75% (beat lesson 3)"),
+           quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "STEP_EPOCHS": 3, "EPOCHS": 8},
+           target="the original's model (step 3) reached 70% validation accuracy in 20 epochs (its target: beat "
+                  "lesson 3's 75%)"),
     Lesson(5, "squeezenet", "Squeezenet, the functional way",
            quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "EPOCHS": 6},
-           target="validation accuracy 80% in 35 epochs"),
+           target="the original reached 81% validation accuracy in 35 epochs (its target: 80%)"),
     Lesson(6, "xception", "Xception, fine-tuned",
            quick={"SAMPLE_PER_CLASS": 20, "IMAGE_SIZE": 71, "EPOCHS": 3, "STEPS_PER_EPOCH": 3, "WEIGHTS": None},
-           target="validation accuracy above 95% with ImageNet weights"),
+           target="the original reached 96.8% validation accuracy in 12 epochs with ImageNet weights (its target: "
+                  "above 95%)"),
 )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +73,8 @@ def parse_record(record: tf.Tensor, classes_count: int, one_hot: bool = False):
 
 
 def augment(image: tf.Tensor, label: tf.Tensor):
-    """Random left-right flip and random saturation, as the workshop's squeezenet used."""
+    """Random left-right flip and random saturation (a factor from 0 to 2), as the workshop's
+    squeezenet used: lesson 5's exercise, which lesson 6 trains with."""
     image = tf.image.random_flip_left_right(image)
     image = tf.image.random_saturation(image, 0.0, 2.0)
     return image, label
@@ -84,7 +85,7 @@ def load_flowers(
     image_size: int | None = None,
     batch_size: int = 32,
     validation_fraction: float = VALIDATION_FRACTION,
-    augment_training: bool = False,
+    augment: Callable | None = None,
     pixel_range: tuple[float, float] | None = None,
     one_hot: bool = False,
     cache: bool = True,
@@ -98,7 +99,8 @@ def load_flowers(
     ``keras.layers.Rescaling`` first layer): on the accelerator that costs nothing, while
     converting to float32 here took 15% of this 2-core host's throughput (BENCHMARKS.md).
     With ``pixel_range``, e.g. ``(0, 1)``, they come out as float32 scaled on the host.
-    Labels are class indices, or one-hot vectors with ``one_hot``.
+    Labels are class indices, or one-hot vectors with ``one_hot``. ``augment(image, label)``, if
+    given, is mapped over the training images only (validation measures flowers as they are).
     With ``verify`` every shard is read once first and a bad one stops with a ``DataError``
     naming it; record counts come from file names and are cross-checked then.
     """
@@ -131,7 +133,7 @@ def load_flowers(
             # repeat before shuffle: one stream across epochs, so the shuffle buffer is
             # filled once, not at every epoch's start.
             dataset = dataset.repeat().shuffle(shuffle_buffer)
-            if augment_training:
+            if augment is not None:
                 dataset = dataset.map(augment, num_parallel_calls=AUTOTUNE)
         dataset = dataset.batch(batch_size, drop_remainder=training)
         if pixel_range is not None:

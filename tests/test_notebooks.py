@@ -1,5 +1,6 @@
-"""Every lesson executed end to end with CI's small parameters: the solution, the playground,
-and nbval over the outputs marked deterministic."""
+"""Every lesson executed end to end with CI's small parameters: the solution; its playground as
+given (every check says Not yet) and with the solutions pasted in (every check says Correct, and
+nbval finds the outputs marked deterministic unchanged)."""
 
 import os
 import subprocess
@@ -9,7 +10,7 @@ import nbformat
 import pytest
 
 from flowers_lab.curriculum import LESSONS
-from flowers_lab.playgrounds import KEY
+from flowers_lab.playgrounds import KEY, clean, playground
 from flowers_lab.runner import run_notebook
 
 
@@ -45,11 +46,26 @@ lesson 4 0.650, 0.684 and 0.717 (TensorFlow), 0.705 and 0.671 (JAX); lesson 5 0.
 0.759 (6 epochs); chance is 0.2."""
 
 
-def _with_short_training(executed, lesson, copy):
-    """A copy of the executed notebook whose models train for one short epoch when nbval re-runs
-    it: nbval compares only the cells tagged ``nbval-check-output``, none of which depends on
-    how long a model trained, against the outputs of the full quick run."""
+def _solved_playground(executed, lesson, copy):
+    """The lesson's playground with every exercise answered by pasting in the solution's code, as a
+    learner who solved them all would run it, carrying the outputs of the solution's quick run for
+    nbval to compare with: the cells tagged ``nbval-check-output``, and every check (which must say
+    Correct again). Its models train for one short epoch: none of the compared outputs depends on
+    how long a model trained."""
+    solution = nbformat.read(lesson.solution, as_version=4)
+    pasted = playground(solution, lesson)
+    for cell, answer in zip(pasted.cells, solution.cells, strict=True):
+        if "exercise" in cell.metadata.get(KEY, {}):
+            cell.source = answer.source
+    assert [c.source for c in pasted.cells if c.cell_type == "code"] == \
+        [c.source for c in clean(solution, lesson.solution.name).cells if c.cell_type == "code"], \
+        "the playground with the solutions pasted in is the solution's code"
     notebook = nbformat.read(executed, as_version=4)
+    ran = [c for c in notebook.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+    for mine, theirs in zip(ran, pasted.cells, strict=True):
+        mine.source, mine.metadata = theirs.source, {**mine.metadata, **theirs.metadata}
+        if mine.source.startswith("check."):
+            mine.metadata["tags"] = [*mine.metadata.get("tags", []), "nbval-check-output"]
     injected = next(c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", []))
     injected.source += "".join(f"\n{name} = {value!r}" for name, value in
                                lesson.parameters(quick=True, short_training=True).items())
@@ -82,7 +98,7 @@ def test_the_solution_runs_passes_its_checks_and_reports(lesson, data_root, tmp_
         assert environment["images"] == 5 * lesson.quick["SAMPLE_PER_CLASS"], environment
     checks = [text for cell, text in _outputs(executed) if cell.source.startswith("check.")]
     assert checks and all(text.startswith("✅ Correct") for text in checks), checks
-    rerun = _with_short_training(executed, lesson, tmp_path / "nbval" / executed.name)
+    rerun = _solved_playground(executed, lesson, tmp_path / "nbval" / lesson.playground.name)
     nbval = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
                             "--rootdir", str(rerun.parent), str(rerun)],
                            cwd=rerun.parent, capture_output=True, text=True, timeout=600)

@@ -5,7 +5,7 @@ import pytest
 import tensorflow as tf
 
 from flowers_lab.errors import DataError
-from flowers_lab.reader import load_flowers, split_files
+from flowers_lab.reader import augment, load_flowers, split_files
 from flowers_lab.schema import CLASSES, make_example
 
 
@@ -46,7 +46,7 @@ def test_training_set_repeats_and_validation_is_stable(sample_shards):
 
 def test_augmentation_changes_training_images_only(sample_shards):
     plain = load_flowers(sample_shards, batch_size=12, shuffle_buffer=1)
-    augmented = load_flowers(sample_shards, batch_size=12, shuffle_buffer=1, augment_training=True)
+    augmented = load_flowers(sample_shards, batch_size=12, shuffle_buffer=1, augment=augment)
     tf.random.set_seed(0)
     v1, _ = next(iter(plain.validation))
     v2, _ = next(iter(augmented.validation))

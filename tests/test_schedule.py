@@ -4,19 +4,28 @@ import keras
 import numpy as np
 import pytest
 
-from flowers_lab.schedule import learning_rate, schedule, training_callbacks
+from flowers_lab.schedule import learning_rate, peak_learning_rate, training_callbacks
+
+WORKSHOP = {"start": 1e-5, "minimum": 1e-5, "ramp_epochs": 5, "sustain_epochs": 0, "decay": 0.8}
+
+
+def schedule(global_batch=16, **constants):
+    chosen = {**WORKSHOP, "peak": peak_learning_rate(global_batch), **constants}
+    return lambda epoch, *_: learning_rate(epoch, **chosen)
 
 
 def test_the_workshop_schedule_ramps_then_decays_towards_the_minimum():
-    rates = [learning_rate(epoch) for epoch in range(12)]
+    rates = [schedule()(epoch) for epoch in range(12)]
     np.testing.assert_allclose(rates[:6], [1e-5, 1.8e-5, 2.6e-5, 3.4e-5, 4.2e-5, 5e-5])
     np.testing.assert_allclose(rates[6], 1e-5 + 4e-5 * 0.8)
     assert all(a > b > 1e-5 for a, b in zip(rates[5:-1], rates[6:], strict=True))
 
 
-def test_the_peak_grows_with_the_replicas_and_can_be_sustained():
-    assert learning_rate(5, replicas=8) == pytest.approx(4e-4)
-    rate = schedule(replicas=2, ramp_epochs=2, sustain_epochs=3)
+def test_the_peak_follows_the_global_batch_and_can_be_sustained():
+    assert peak_learning_rate(128) == pytest.approx(4e-4), "the workshop's 8 TPU cores of 16"
+    assert peak_learning_rate(16) == pytest.approx(5e-5)
+    assert peak_learning_rate(64) == pytest.approx(2 * peak_learning_rate(32))
+    rate = schedule(32, ramp_epochs=2, sustain_epochs=3)
     assert [rate(epoch) for epoch in (2, 3, 4, 5)] == [pytest.approx(1e-4)] * 4
     assert rate(6) == pytest.approx(1e-5 + 9e-5 * 0.8)
     assert rate(5, 0.123) == rate(5), "Keras may pass the current rate as well"

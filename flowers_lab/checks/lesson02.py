@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import tempfile
+from collections import Counter
+from pathlib import Path
+
 import numpy as np
 import tensorflow as tf
 
 from flowers_lab.checks import Feedback, correct, guarded, hint
+from flowers_lab.errors import DataError
 from flowers_lab.schema import CLASSES, check_example, make_example
+from flowers_lab.shards import check_shards
 
 _ADVICE = {
     "image": "image: a bytes feature holding the JPEG bytes",
@@ -67,3 +74,44 @@ def read_tfrecord(function) -> Feedback:
     if [int(r[1]) for r in results] != [3, 1]:
         return hint("the class should come from the record's own 'class' field")
     return correct("each record becomes (image, class)")
+
+
+_NAME = re.compile(r"^flowers(\d{2,})-(\d+)\.tfrec$")
+
+
+@guarded
+def write_tfrecords(function) -> Feedback:
+    """``function(records, folder, shards)`` should split the serialized records over ``shards``
+    files named ``flowersNN-COUNT.tfrec`` that the project's reader accepts, each record once."""
+    records = [make_example(_jpeg(8 + index, 12), index % len(CLASSES), CLASSES, 8 + index, 12).SerializeToString()
+               for index in range(11)]
+    with tempfile.TemporaryDirectory(prefix="flowers-check-") as folder:
+        function(list(records), folder, 3)
+        files = sorted(Path(folder).rglob("*"))
+        names = [path.name for path in files if path.is_file()]
+        if not names:
+            return hint("nothing was written in the folder: open one tf.io.TFRecordWriter(path) per shard inside "
+                        "`folder` and write the records into it")
+        bad = [name for name in names if not _NAME.match(name)]
+        if bad:
+            return hint(f"name each file flowersNN-COUNT.tfrec, NN the shard's number in two digits (so that they sort "
+                        f"in order) and COUNT its records; found {', '.join(bad[:3])}")
+        if len(names) != 3:
+            return hint(f"11 records over 3 shards should make 3 files; yours made {len(names)}: {', '.join(names)}")
+        numbers = [int(_NAME.match(name).group(1)) for name in names]
+        if numbers != [0, 1, 2]:
+            return hint(f"number the shards 00, 01, 02...; yours are numbered {numbers}")
+        try:
+            reports = check_shards(files, CLASSES)
+        except DataError as error:
+            return hint(f"the project's reader refuses a shard: {Path(str(error).split(': ')[0]).name}: "
+                        f"{str(error).split(': ', 1)[1]}")
+        read = Counter(bytes(r) for r in tf.data.TFRecordDataset([str(p) for p in files]).as_numpy_iterator())
+    missing, repeated = Counter(records) - read, read - Counter(records)
+    if missing or repeated:
+        return hint(f"each record should be written exactly once: {sum(missing.values())} of 11 missing, "
+                    f"{sum(repeated.values())} written again" + (" (the last shard takes what is left over)"
+                                                                  if missing else ""))
+    counts = [report.records for report in reports]
+    return correct(f"11 records in 3 shards of {', '.join(map(str, counts))}, each named with its count; the "
+                   "project's reader checked every record")

@@ -4,31 +4,50 @@ from __future__ import annotations
 
 import keras
 
-from flowers_lab.checks import Feedback, correct, guarded, hint
-from flowers_lab.checks.models import classifier_problem, preprocessing_problem
+from flowers_lab.checks import Feedback, correct, graph, guarded, hint
+from flowers_lab.checks.models import (
+    classifier_problem,
+    gives_probabilities,
+    image_classifier_problem,
+    preprocessing_problem,
+)
+
+
+def _compiled_as(model: keras.Model) -> str:
+    if gives_probabilities(model):
+        return "probabilities and a cross-entropy"
+    return "logits and a from_logits cross-entropy"
 
 
 @guarded
 def dense_classifier(model) -> Feedback:
-    """Flatten, then Dense relu layers, then a Dense 5 softmax; compiled for integer labels."""
-    if isinstance(model, keras.Model) and not isinstance(model.layers[0], keras.layers.Rescaling):
-        return hint("the dataset gives pixels from 0 to 255: start with keras.layers.Rescaling(1 / 255)")
-    if isinstance(model, keras.Model) and not any(isinstance(x, keras.layers.Flatten) for x in model.layers):
-        return hint("Dense layers take vectors: put keras.layers.Flatten() before them")
+    """Pixels scaled to 0..1, flattened, hidden Dense layers with a non-linear activation, 5
+    outputs; compiled with a cross-entropy on class indices that matches the output, and accuracy."""
+    problem = image_classifier_problem(model, "Dense layers work on the last axis only, so lay the pixels out in "
+                                                 "one vector first with layers.Flatten()")
+    if problem:
+        return problem
+    dense = graph.of_kind(model, keras.layers.Dense)
+    hidden = dense[:-1]
+    if not hidden:
+        return hint("add hidden Dense layers with activation=\"relu\" (500, then 50 neurons) before the last one")
+    flat = [layer for layer in hidden if not graph.activated(model, layer)]
+    if flat:
+        return hint(f"{flat[0].name} has no activation: without one, stacked Dense layers are a single linear map. "
+                    "Give the hidden layers activation=\"relu\"")
     problem = classifier_problem(model)
     if problem:
         return problem
-    hidden = [x for x in model.layers[:-1] if isinstance(x, keras.layers.Dense)]
-    if not hidden:
-        return hint("add hidden Dense layers with activation='relu' (500, then 50 neurons) before the softmax")
-    if any(x.activation is not keras.activations.relu for x in hidden):
-        return hint("give the hidden Dense layers activation='relu': without it, stacked layers are one linear map")
-    return correct(f"{len(hidden)} hidden layer(s), {model.count_params():,} weights: almost all in the first one")
+    first = hidden[0].count_params()
+    return correct(f"hidden layers of {', '.join(str(layer.units) for layer in hidden)} neurons with activations, "
+                   f"{model.count_params():,} weights ({first / model.count_params():.0%} in the first layer); "
+                   f"compiled with {_compiled_as(model)} on class indices, and accuracy")
 
 
 @guarded
 def transfer_model(model, pretrained) -> Feedback:
-    """The frozen ``pretrained`` model after MobileNetV2's preprocessing, then a new softmax head."""
+    """The frozen ``pretrained`` model after MobileNetV2's preprocessing, then a new 5-class head;
+    compiled."""
     if not isinstance(pretrained, keras.Model):
         return hint(f"`pretrained` should be the keras.applications model, not a {type(pretrained).__name__}")
     if pretrained.trainable:
@@ -39,5 +58,6 @@ def transfer_model(model, pretrained) -> Feedback:
     if problem:
         return problem
     trainable = sum(int(keras.ops.size(w)) for w in model.trainable_weights)
-    return correct(f"{trainable:,} trainable weights in the new head; the {pretrained.count_params():,} "
-                   "of the pretrained model stay as they are")
+    return correct(f"0..255 reaches {pretrained.name} as -1..1; {trainable:,} trainable weights in the new head, the "
+                   f"{pretrained.count_params():,} of the pretrained model frozen; compiled with "
+                   f"{_compiled_as(model)}, and accuracy")

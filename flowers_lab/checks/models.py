@@ -1,37 +1,148 @@
-"""What the model checks of several lessons have in common."""
+"""What the model checks of several lessons have in common: the output, the compilation, the
+preprocessing and the convolutions, each judged by running the model or reading its graph."""
 
 from __future__ import annotations
 
 import keras
+import numpy as np
 
-from flowers_lab.checks import Feedback, hint
+from flowers_lab.checks import Feedback, graph, hint
+
+CLASSES = 5
+_LABELS = np.array([0, 1, 2, 3, 4, 0, 1, 2])
+_SURE = np.full((8, CLASSES), 0.05, "float32")
+_SURE[np.arange(8), [0, 1, 2, 3, 4, 1, 1, 1]] = 0.8
+"""Known predictions: 6 of 8 right with probability 0.8, so accuracy 0.75 and a known cross-entropy."""
 
 
-def classifier_problem(model) -> Feedback | None:
-    """A hint when ``model`` is not a compiled 5-class softmax classifier on integer labels."""
+def _cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    return float(-np.mean(np.log(probabilities[np.arange(len(labels)), labels])))
+
+
+def _softmax(values: np.ndarray) -> np.ndarray:
+    exp = np.exp(values - values.max(axis=-1, keepdims=True))
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+def gives_probabilities(model: keras.Model) -> bool:
+    """Whether ``model`` outputs probabilities (each row non-negative, summing to 1), run on
+    random pixels: true for a final softmax however it is written."""
+    shape = [2, *model.input_shape[1:]]
+    pixels = np.random.default_rng(0).uniform(0, 255, shape).astype("float32")
+    outputs = keras.ops.convert_to_numpy(keras.ops.cast(model(pixels, training=False), "float32"))
+    return bool(np.all(outputs >= -1e-6) and np.allclose(outputs.sum(axis=-1), 1, atol=1e-2))
+
+
+def output_problem(model) -> Feedback | None:
+    """A hint when ``model`` is not a Keras model with one output per class."""
     if not isinstance(model, keras.Model):
         return hint(f"`model` should be a keras.Sequential (or keras.Model), not a {type(model).__name__}")
-    if model.output_shape[-1] != 5:
-        return hint(f"the last layer needs 5 units, one per class, not {model.output_shape[-1]}")
-    if getattr(model.layers[-1], "activation", None) is not keras.activations.softmax:
-        return hint("end with activation='softmax', so that the outputs are the 5 class probabilities")
-    if not model.compiled:
-        return hint("compile the model: model.compile(optimizer=..., loss=..., metrics=['accuracy'])")
-    loss = model.loss if isinstance(model.loss, str) else getattr(model.loss, "name", str(model.loss))
-    if "sparse_categorical_crossentropy" not in str(loss):
-        return hint(f"the labels are class indices (0 to 4), not one-hot vectors: use "
-                    f"loss='sparse_categorical_crossentropy' (not {loss})")
+    if model.output_shape[-1] != CLASSES:
+        return hint(f"the last layer needs {CLASSES} units, one per class, not {model.output_shape[-1]}")
     return None
 
 
-def preprocessing_problem(model, pretrained) -> Feedback | None:
+def image_classifier_problem(model, flat_advice: str) -> Feedback | None:
+    """A hint when ``model`` does not take 0..255 pixels, scale them to 0..1 and give 5 numbers
+    per image; ``flat_advice`` says how to get from feature maps to 5 numbers."""
+    problem = output_problem(model)
+    if problem:
+        return problem
+    if len(model.output_shape) != 2:
+        return hint(f"the output has shape {model.output_shape}, not 5 numbers per image: {flat_advice}")
+    return scaling_problem(model)
+
+
+def compile_problem(model: keras.Model, probabilities: bool) -> Feedback | None:
+    """A hint when ``model`` is not compiled with a cross-entropy loss on class indices that
+    matches its output (probabilities, or logits with ``from_logits=True``) and an ``accuracy``
+    metric that counts correct classes; judged by the values the loss and metric compute on
+    known predictions."""
+    if not model.compiled:
+        return hint("compile the model: model.compile(optimizer=..., loss=..., metrics=[\"accuracy\"])")
+    predictions = _SURE if probabilities else np.log(_SURE)
+    try:
+        loss = float(keras.ops.convert_to_numpy(model.compute_loss(y=_LABELS, y_pred=predictions)))
+    except Exception as error:  # a loss for one-hot labels, or for values, fails on class indices
+        return hint(f"the labels are class indices (0 to 4), not one-hot vectors: use a sparse cross-entropy, "
+                    f"loss=\"sparse_categorical_crossentropy\" ({type(error).__name__} with integer labels)")
+    right = _cross_entropy(_SURE, _LABELS)
+    if not np.isclose(loss, right, rtol=1e-3):
+        if probabilities and np.isclose(loss, _cross_entropy(_softmax(_SURE), _LABELS), rtol=1e-3):
+            return hint("your model already outputs probabilities (softmax): a loss with from_logits=True applies "
+                        "a second softmax; leave from_logits at False")
+        if not probabilities:
+            return hint("your last layer gives raw scores (logits), not probabilities: end with "
+                        "activation=\"softmax\", or compile with SparseCategoricalCrossentropy(from_logits=True)")
+        return hint(f"on predictions whose cross-entropy is {right:.3f} your loss gives {loss:.3f}: use "
+                    "loss=\"sparse_categorical_crossentropy\", the cross-entropy for class indices")
+    model.reset_metrics()
+    try:
+        metrics = {name: float(keras.ops.convert_to_numpy(value)) for name, value in
+                   model.compute_metrics(None, _LABELS, predictions, sample_weight=None).items()}
+    except Exception as error:
+        return hint("keras.metrics.Accuracy compares labels and outputs value by value and fails here "
+                    f"({type(error).__name__}): use metrics=[\"accuracy\"], which counts the right classes")
+    finally:
+        model.reset_metrics()
+    if "accuracy" not in metrics:
+        others = [name for name in metrics if name != "loss"]
+        return hint("add metrics=[\"accuracy\"]: the cells below plot history[\"accuracy\"] and "
+                    "history[\"val_accuracy\"]" + (f" (you have {', '.join(others)})" if others else ""))
+    if not np.isclose(metrics["accuracy"], 0.75, atol=1e-3):
+        return hint(f"6 of 8 known predictions are right, and your accuracy metric says {metrics['accuracy']:.3g}: "
+                    "use metrics=[\"accuracy\"], which counts the right classes")
+    return None
+
+
+def classifier_problem(model) -> Feedback | None:
+    """A hint when ``model`` is not a compiled 5-class classifier on integer labels."""
+    problem = output_problem(model)
+    if problem:
+        return problem
+    return compile_problem(model, gives_probabilities(model))
+
+
+def preprocessing_problem(model: keras.Model, pretrained: keras.Model) -> Feedback | None:
     """A hint when the layers before ``pretrained`` do not map pixels 0..255 to -1..1, as the
-    ``preprocess_input`` of MobileNetV2 and Xception do."""
-    probe = keras.ops.convert_to_tensor([[[[0.0, 127.5, 255.0]]]])
-    for layer in model.layers[: model.layers.index(pretrained)]:
-        probe = layer(probe)
-    low, mid, high = (float(v) for v in keras.ops.convert_to_numpy(probe).ravel())
-    if abs(low + 1) > 1e-3 or abs(mid) > 1e-3 or abs(high - 1) > 1e-3:
+    ``preprocess_input`` of MobileNetV2 and Xception do; probed with known pixels."""
+    probe = graph.apply_before(model, pretrained, [[[[0.0, 127.5, 255.0]]]])
+    low, mid, high = (float(v) for v in probe.ravel()[:3])
+    if abs(low + 1) > 1e-2 or abs(mid) > 1e-2 or abs(high - 1) > 1e-2:
         return hint(f"{pretrained.name} expects pixels from -1 to 1 (its preprocess_input); 0, 127.5, 255 reach it "
                     f"as {low:.3g}, {mid:.3g}, {high:.3g}: use layers.Rescaling(1 / 127.5, offset=-1)")
+    return None
+
+
+def scaling_problem(model: keras.Model) -> Feedback | None:
+    """A hint when the model does not bring pixels 0..255 to 0..1 before its first convolution or
+    dense layer, probed with known pixels."""
+    first = next((layer for layer in model.layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense,
+                                                                        keras.layers.Flatten))), None)
+    if first is None:
+        return None
+    probe = graph.apply_before(model, first, [[[[0.0, 255.0, 127.5]]]]).ravel()[:3]
+    if probe.max() > 2:
+        return hint("the dataset gives pixels from 0 to 255: start with keras.layers.Rescaling(1 / 255), so that "
+                    f"the first layer sees 0..1 (255 reaches it as {probe.max():.4g})")
+    return None
+
+
+GLOBAL_POOLING = (keras.layers.GlobalAveragePooling2D, keras.layers.GlobalMaxPooling2D)
+
+
+def head_of(model: keras.Model):
+    """The layer that feeds the last Dense layer its features (past dropout and the like), or
+    None where several do."""
+    dense = graph.of_kind(model, keras.layers.Dense)
+    feeding = graph.parents(model, dense[-1]) if dense else []
+    return graph.source(model, feeding[0]) if len(feeding) == 1 else None
+
+
+def convolution_problem(model: keras.Model) -> Feedback | None:
+    """A hint when a convolution is not followed by a non-linear activation."""
+    for conv in graph.of_kind(model, keras.layers.Conv2D):
+        if not graph.activated(model, conv):
+            return hint(f"{conv.name} has no activation: stacked linear convolutions are one linear map. Give it "
+                        "activation=\"relu\" (or follow it with layers.ReLU())")
     return None

@@ -1,0 +1,54 @@
+"""Running a lesson's exercise cells outside the notebook, as the solution or as the starter,
+for the tests of the checks."""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import re
+
+import keras
+import nbformat
+
+from flowers_lab.accelerator import Accelerator
+from flowers_lab.curriculum import lesson
+from flowers_lab.playgrounds import KEY
+
+DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef)
+
+
+def cells(number: int) -> list:
+    """The code cells of a lesson's solution, but for the setup cell."""
+    return [c for c in nbformat.read(lesson(number).solution, as_version=4).cells
+            if c.cell_type == "code" and c.metadata.get(KEY, {}).get("role") != "setup"]
+
+
+def exercise(number: int, defines: str) -> tuple[str, str]:
+    """(solution, starter) of the exercise cell of lesson ``number`` that defines ``defines``."""
+    for cell in cells(number):
+        meta = cell.metadata.get(KEY, {})
+        if "exercise" in meta and re.search(rf"^\s*(def {defines}\(|{defines} = )", cell.source, re.MULTILINE):
+            return cell.source, meta["starter"]
+    raise LookupError(f"lesson {number} has no exercise defining {defines}")
+
+
+def namespace(number: int, image_size: int = 32, **names) -> dict:
+    """What the imports and function definitions of the lesson's cells define (the solution's), with
+    the names the model cells read: IMAGE_SIZE, a one-CPU accelerator, no pretrained weights."""
+    found = {"IMAGE_SIZE": image_size, "accelerator": Accelerator("cpu", 1, keras.backend.backend()),
+             "weights": None, "alpha": 0.35, **names}
+    for cell in cells(number):
+        for node in ast.parse(cell.source).body:
+            if isinstance(node, DEFINITIONS):
+                exec(compile(ast.Module([node], type_ignores=[]), f"lesson {number}", "exec"), found)
+    return found
+
+
+def answer(number: int, defines: str, starter: bool = False, image_size: int = 32, **names):
+    """What the exercise cell defining ``defines`` defines, run as the solution or the starter."""
+    solution, start = exercise(number, defines)
+    found = namespace(number, image_size, **names)
+    with contextlib.redirect_stdout(io.StringIO()):  # model.summary()
+        exec(start if starter else solution, found)
+    return found[defines]
