@@ -28,7 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import tensorflow as tf  # noqa: E402
 
-from flowers_lab.reader import AUTOTUNE, load_flowers, parse_record  # noqa: E402
+from flowers_lab.data.reader import AUTOTUNE, load_flowers, parse_record  # noqa: E402
 from flowers_lab.sources import make_sample  # noqa: E402
 from flowers_lab.timing import with_round_trip  # noqa: E402
 

@@ -30,9 +30,9 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from flowers_lab.accelerator import detect  # noqa: E402
+from flowers_lab.authoring.curriculum import lesson  # noqa: E402
 from flowers_lab.backbone import OFFLINE_ALPHA, OFFLINE_WEIGHTS  # noqa: E402
-from flowers_lab.curriculum import lesson  # noqa: E402
-from flowers_lab.reader import augment, load_flowers  # noqa: E402
+from flowers_lab.data.reader import augment, load_flowers  # noqa: E402
 from flowers_lab.sources import make_sample  # noqa: E402
 
 STEPS = {3: 24, 4: 24, 5: 12, 6: 2}

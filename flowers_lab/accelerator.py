@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowers_lab.results import note
+from flowers_lab.facts import note
 
 BATCH_PER_REPLICA = {"tpu": 16, "gpu": 32, "cpu": 32}
 """The workshop's batch sizes: 16 per TPU core, 32 per GPU; the CPU takes the GPU's."""

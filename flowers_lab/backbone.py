@@ -2,7 +2,7 @@
 project's own offline weights where they cannot.
 
 The offline weights come from ``flowers-lab pretrain-backbone``: a MobileNetV2 (alpha 0.35)
-trained from scratch to tell apart the eight synthetic species of :mod:`flowers_lab.meadow`,
+trained from scratch to tell apart the eight synthetic species of :mod:`flowers_lab.synthetic.meadow`,
 which are not the workshop's five classes. They are committed beside this module with a JSON
 file that records the recipe and the accuracy reached.
 """
@@ -20,7 +20,7 @@ import numpy as np
 from PIL import ImageOps
 
 from flowers_lab.errors import DataError
-from flowers_lab.meadow import SPECIES, meadow_photo
+from flowers_lab.synthetic.meadow import SPECIES, meadow_photo
 
 OFFLINE_WEIGHTS = Path(__file__).resolve().parent / "backbones" / "mobilenet_v2_0.35_meadow.weights.h5"
 """The offline backbone's weights (MobileNetV2 without its top, alpha 0.35)."""

@@ -9,8 +9,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from flowers_lab.data.schema import CLASSES
 from flowers_lab.errors import DataError
-from flowers_lab.schema import CLASSES
 
 
 def doctor(args: argparse.Namespace) -> int:
@@ -48,8 +48,8 @@ def sample(args: argparse.Namespace) -> int:
 
 def download(args: argparse.Namespace) -> int:
     """Download the real photos and convert them to shards of each size."""
+    from flowers_lab.data.writer import write_shards
     from flowers_lab.sources import data_root, download_photos, shard_folder_name
-    from flowers_lab.writer import write_shards
 
     root = Path(args.root) if args.root else data_root()
     photos = download_photos(root)
@@ -61,7 +61,7 @@ def download(args: argparse.Namespace) -> int:
 
 def convert(args: argparse.Namespace) -> int:
     """Convert a folder of class sub-folders of photos to shards."""
-    from flowers_lab.writer import write_shards
+    from flowers_lab.data.writer import write_shards
 
     classes = tuple(args.classes.split(",")) if args.classes else CLASSES
     write_shards(args.src, args.out, size=args.size, shards=args.shards, classes=classes,
@@ -71,8 +71,8 @@ def convert(args: argparse.Namespace) -> int:
 
 def inspect(args: argparse.Namespace) -> int:
     """Read every shard: records per file and class, image sizes, and what is wrong."""
-    from flowers_lab.schema import read_classes
-    from flowers_lab.shards import check_shard, find_shards
+    from flowers_lab.data.schema import read_classes
+    from flowers_lab.data.shards import check_shard, find_shards
 
     paths = find_shards(args.path)
     classes = read_classes(paths[0].parent)
@@ -95,7 +95,7 @@ def inspect(args: argparse.Namespace) -> int:
 
 def playgrounds(args: argparse.Namespace) -> int:
     """Make each playground from its solution notebook (with --check: only compare)."""
-    from flowers_lab.playgrounds import sync
+    from flowers_lab.authoring.playgrounds import sync
 
     drifted = sync(check=args.check)
     if args.check and drifted:
@@ -109,8 +109,8 @@ def playgrounds(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     """Execute the lessons' notebooks with papermill into build/, print how each went and write
     build/report.md and build/report.json."""
-    from flowers_lab.curriculum import LESSONS, lesson
-    from flowers_lab.runner import run_lessons, table, write_report
+    from flowers_lab.authoring.curriculum import LESSONS, lesson
+    from flowers_lab.authoring.runner import run_lessons, table, write_report
 
     chosen = [lesson(number) for number in args.lessons] if args.lessons else list(LESSONS)
     runs = run_lessons(chosen, out=args.out, quick=args.quick, backend=args.backend, playgrounds=args.playgrounds)
@@ -185,6 +185,10 @@ def parser() -> argparse.ArgumentParser:
     return main_parser
 
 
+AUTHORING = {"nbformat", "nbclient", "papermill", "ipykernel"}
+"""What ``run`` and ``playgrounds`` need beyond a plain install: the ``authoring`` extra."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run a command; bad input ends in one line on stderr and exit 1."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
@@ -197,6 +201,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("flowers-lab: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as error:
+        if error.name not in AUTHORING:
+            raise
+        print(f"flowers-lab: error: this command needs the authoring tools ({error.name} is not installed): "
+              "pip install \"flowers-lab[authoring]\"", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
+from flowers_lab.facts import RUN
+
 MIME = "application/vnd.flowers-lab.result+json"
-
-RUN: dict[str, str | int] = {}
-"""What this kernel ran on, noted by ``detect``, ``resolve_data`` and ``load_flowers``."""
-
-
-def note(**facts: str | int) -> None:
-    """Record facts about this run (accelerator, data) for the next ``report``."""
-    RUN.update(facts)
 
 
 def environment() -> dict[str, str | int]:

@@ -7,10 +7,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from flowers_lab.data.schema import CLASSES
+from flowers_lab.data.writer import existing_shards, write_shards
 from flowers_lab.errors import DataError
-from flowers_lab.results import note
-from flowers_lab.schema import CLASSES
-from flowers_lab.writer import existing_shards, write_shards
+from flowers_lab.facts import note
 
 PHOTOS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
 """The public archive of the 3670 photos used by the TensorFlow tutorials (and the workshop)."""
@@ -84,7 +84,7 @@ def make_sample(size: int = 192, per_class: int = SAMPLE_PER_CLASS, seed: int = 
                 folder: Path | None = None, log=print) -> FlowerSource:
     """The offline sample as ``folder/flower_photos`` and ``size`` px shards beside them,
     made once and reused; ``folder`` defaults to ``sample_folder(per_class, seed)``."""
-    from flowers_lab.sample import write_sample_photos
+    from flowers_lab.synthetic.sample import write_sample_photos
 
     folder = Path(folder) if folder else sample_folder(per_class, seed)
     photos = write_sample_photos(folder / "flower_photos", per_class, seed, log=log)

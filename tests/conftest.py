@@ -6,8 +6,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest  # noqa: E402
 
-from flowers_lab.sample import write_sample_photos  # noqa: E402
-from flowers_lab.writer import write_shards  # noqa: E402
+from flowers_lab.data.writer import write_shards  # noqa: E402
+from flowers_lab.synthetic.sample import write_sample_photos  # noqa: E402
 
 
 @pytest.fixture(scope="session")

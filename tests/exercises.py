@@ -12,8 +12,8 @@ import keras
 import nbformat
 
 from flowers_lab.accelerator import Accelerator
-from flowers_lab.curriculum import lesson
-from flowers_lab.playgrounds import KEY
+from flowers_lab.authoring.curriculum import lesson
+from flowers_lab.authoring.playgrounds import KEY
 
 DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef)
 

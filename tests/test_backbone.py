@@ -15,12 +15,12 @@ from flowers_lab.backbone import (
     pretrain,
     pretrained_weights,
 )
+from flowers_lab.data.reader import load_flowers
+from flowers_lab.data.schema import CLASSES
+from flowers_lab.data.writer import write_shards
 from flowers_lab.errors import DataError
-from flowers_lab.meadow import SPECIES, meadow_photo
-from flowers_lab.reader import load_flowers
-from flowers_lab.sample import write_sample_photos
-from flowers_lab.schema import CLASSES
-from flowers_lab.writer import write_shards
+from flowers_lab.synthetic.meadow import SPECIES, meadow_photo
+from flowers_lab.synthetic.sample import write_sample_photos
 
 
 def test_meadow_species_are_other_flowers_and_photos_are_deterministic():

@@ -9,9 +9,9 @@ import sys
 import nbformat
 import pytest
 
-from flowers_lab.curriculum import LESSONS
-from flowers_lab.playgrounds import KEY, clean, playground
-from flowers_lab.runner import run_notebook
+from flowers_lab.authoring.curriculum import LESSONS
+from flowers_lab.authoring.playgrounds import KEY, clean, playground
+from flowers_lab.authoring.runner import run_notebook
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ import shutil
 import nbformat
 import pytest
 
-from flowers_lab import curriculum
-from flowers_lab.curriculum import LESSONS, RELEASE, REPOSITORY
-from flowers_lab.playgrounds import KEY, WORK_REQUIRED, sync
+from flowers_lab.authoring import curriculum
+from flowers_lab.authoring.curriculum import LESSONS, RELEASE, REPOSITORY
+from flowers_lab.authoring.playgrounds import KEY, WORK_REQUIRED, sync
 
 NOTEBOOKS = sorted(curriculum.NOTEBOOKS.glob("*.ipynb"))
 

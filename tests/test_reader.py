@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from flowers_lab.data.reader import augment, load_flowers, split_files
+from flowers_lab.data.schema import CLASSES, make_example
 from flowers_lab.errors import DataError
-from flowers_lab.reader import augment, load_flowers, split_files
-from flowers_lab.schema import CLASSES, make_example
 
 
 def test_split_takes_the_first_19_percent_of_sorted_files_for_validation(tmp_path):

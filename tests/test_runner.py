@@ -7,9 +7,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from flowers_lab import curriculum
-from flowers_lab.curriculum import Lesson
-from flowers_lab.runner import run_lessons, table, write_report
+from flowers_lab.authoring import curriculum
+from flowers_lab.authoring.curriculum import Lesson
+from flowers_lab.authoring.runner import run_lessons, table, write_report
 
 
 def _notebook(path, *sources):

@@ -3,11 +3,11 @@
 import keras
 import pytest
 
+from flowers_lab.data.reader import load_flowers
+from flowers_lab.data.schema import CLASSES
 from flowers_lab.errors import DataError
-from flowers_lab.reader import load_flowers
-from flowers_lab.sample import flower_photo, write_sample_photos
-from flowers_lab.schema import CLASSES
 from flowers_lab.sources import make_sample
+from flowers_lab.synthetic.sample import flower_photo, write_sample_photos
 
 
 def _files(folder):

@@ -3,8 +3,8 @@
 import numpy as np
 import tensorflow as tf
 
-from flowers_lab.reader import load_flowers
-from flowers_lab.schema import CLASSES, check_example, count_from_name, make_example, shard_name
+from flowers_lab.data.reader import load_flowers
+from flowers_lab.data.schema import CLASSES, check_example, count_from_name, make_example, shard_name
 
 
 def test_shard_names_state_their_counts():

@@ -6,6 +6,7 @@ import matplotlib
 import numpy as np
 import tensorflow as tf
 
+from flowers_lab.data.schema import CLASSES
 from flowers_lab.plots import (
     RIGHT,
     WRONG,
@@ -16,7 +17,6 @@ from flowers_lab.plots import (
     prediction_grid,
     training_curves,
 )
-from flowers_lab.schema import CLASSES
 from flowers_lab.timing import images_per_second, like_a_bucket, with_round_trip
 
 matplotlib.use("Agg")

@@ -7,13 +7,13 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from flowers_lab import writer as writer_module
+from flowers_lab.data import writer as writer_module
+from flowers_lab.data.photos import square_jpeg
+from flowers_lab.data.reader import load_flowers
+from flowers_lab.data.schema import CLASSES
+from flowers_lab.data.shards import check_shard, find_shards
+from flowers_lab.data.writer import write_shards
 from flowers_lab.errors import DataError
-from flowers_lab.photos import square_jpeg
-from flowers_lab.reader import load_flowers
-from flowers_lab.schema import CLASSES
-from flowers_lab.shards import check_shard, find_shards
-from flowers_lab.writer import write_shards
 
 
 def _save(path, image, fmt, **options):

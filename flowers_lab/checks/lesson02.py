@@ -11,9 +11,9 @@ import numpy as np
 import tensorflow as tf
 
 from flowers_lab.checks import Feedback, correct, guarded, hint
+from flowers_lab.data.schema import CLASSES, check_example, make_example
+from flowers_lab.data.shards import check_shards
 from flowers_lab.errors import DataError
-from flowers_lab.schema import CLASSES, check_example, make_example
-from flowers_lab.shards import check_shards
 
 _ADVICE = {
     "image": "image: a bytes feature holding the JPEG bytes",

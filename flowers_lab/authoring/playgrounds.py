@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import nbformat
 
-from flowers_lab.curriculum import LESSONS, RELEASE, REPOSITORY, Lesson
+from flowers_lab.authoring.curriculum import LESSONS, RELEASE, REPOSITORY, Lesson
 from flowers_lab.errors import DataError
 
 KEY = "flowers_lab"

@@ -14,7 +14,7 @@ their Colab badges open; the one place that names it."""
 RELEASE = f"v{__version__}"
 """The tag notebooks install and open: the version they were written for, not the newest."""
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 """The notebooks of this checkout."""
 
 

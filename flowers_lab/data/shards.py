@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flowers_lab.data.schema import check_example, count_from_name
 from flowers_lab.errors import DataError
-from flowers_lab.schema import check_example, count_from_name
 
 
 @dataclass

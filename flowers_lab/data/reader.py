@@ -13,10 +13,10 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from flowers_lab.data.schema import count_from_name, read_classes
+from flowers_lab.data.shards import check_shards, find_shards
 from flowers_lab.errors import DataError
-from flowers_lab.results import note
-from flowers_lab.schema import count_from_name, read_classes
-from flowers_lab.shards import check_shards, find_shards
+from flowers_lab.facts import note
 
 AUTOTUNE = tf.data.AUTOTUNE
 VALIDATION_FRACTION = 0.19

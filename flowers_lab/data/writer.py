@@ -10,9 +10,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flowers_lab.data.photos import scan_photos, square_jpeg
+from flowers_lab.data.schema import CLASSES, CLASSES_FILE, make_example, shard_name
 from flowers_lab.errors import DataError
-from flowers_lab.photos import scan_photos, square_jpeg
-from flowers_lab.schema import CLASSES, CLASSES_FILE, make_example, shard_name
 
 
 @dataclass

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flowers_lab.curriculum import Lesson
+from flowers_lab.authoring.curriculum import Lesson
 from flowers_lab.results import MIME
 
 
