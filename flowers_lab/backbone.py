@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 from PIL import ImageOps
 
 from flowers_lab.errors import DataError
+from flowers_lab.staging import staging_folder
 from flowers_lab.synthetic.meadow import SPECIES, meadow_photo
 
 OFFLINE_WEIGHTS = Path(__file__).resolve().parent / "backbones" / "mobilenet_v2_0.35_meadow.weights.h5"
@@ -146,11 +146,11 @@ def pretrain(out: str | Path = OFFLINE_WEIGHTS, per_species: int = 500, image_si
         "validation_accuracy": round(float(history.history["val_accuracy"][-1]), 4),
     }
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent) as staging:
-        staged = Path(staging) / out.name
+    with staging_folder(out.parent, ".pretraining-") as staging:
+        staged = staging / out.name
         backbone.save_weights(staged)
-        Path(staging, "recipe.json").write_text(json.dumps(recipe, indent=1) + "\n")
+        (staging / "recipe.json").write_text(json.dumps(recipe, indent=1) + "\n")
         staged.replace(out)
-        Path(staging, "recipe.json").replace(out.with_suffix("").with_suffix(".json"))
+        (staging / "recipe.json").replace(out.with_suffix("").with_suffix(".json"))
     log(f"pretrain: backbone weights in {out}: {recipe['validation_accuracy']:.0%} on held-out photos")
     return recipe

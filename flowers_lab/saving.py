@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
+
+from flowers_lab.staging import staging_folder
 
 
 def save_new(model, path: str | Path) -> Path:
@@ -17,9 +18,8 @@ def save_new(model, path: str | Path) -> Path:
     while candidate.exists():
         number += 1
         candidate = path.with_name(f"{path.stem}-{number}.keras")
-    candidate.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=candidate.parent) as staging:  # no half-written file if interrupted
-        staged = Path(staging) / candidate.name
+    with staging_folder(candidate.parent, ".saving-") as staging:  # no half-written file if interrupted
+        staged = staging / candidate.name
         model.save(staged)
         staged.replace(candidate)
     print(f"saved to {candidate}")

@@ -12,8 +12,9 @@ PACKAGE = Path(flowers_lab.__file__).parent
 ALLOWED = {
     "errors": set(),
     "facts": set(),
-    "data": {"data", "errors", "facts"},
-    "synthetic": {"synthetic", "data", "errors"},
+    "staging": set(),
+    "data": {"data", "errors", "facts", "staging"},
+    "synthetic": {"synthetic", "data", "errors", "staging"},
 }
 """What each low part of the package may import of the rest (its first name below ``flowers_lab``)."""
 
@@ -50,6 +51,7 @@ def test_without_the_authoring_extra_run_ends_in_one_line_that_says_what_to_inst
     result = subprocess.run([sys.executable, "-c", hide + "sys.exit(main(['run', '--lessons', '1']))"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == ('flowers-lab: error: this command needs the authoring tools '
-                                                      '(nbformat is not installed): pip install "flowers-lab[authoring]"')
+    assert result.stderr.strip().splitlines()[-1] == (
+        'flowers-lab: error: this command needs the authoring tools (nbformat is not installed): '
+        'pip install "flowers-lab[authoring]"')
     assert "Traceback" not in result.stderr

@@ -1,6 +1,9 @@
 """The writer: odd photos, odd folders, and never a half-written or overwritten shard set."""
 
 import io
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -157,10 +160,31 @@ def test_shards_mix_classes_split_evenly_and_pass_the_checks(sample_photos, tmp_
     assert max(len(c.per_class) for c in checks) > 1
 
 
-def test_same_seed_gives_byte_identical_shards(sample_photos, tmp_path):
-    a = write_shards(sample_photos, tmp_path / "a", size=32, shards=3, log=None)
-    b = write_shards(sample_photos, tmp_path / "b", size=32, shards=3, log=None)
-    assert [p.read_bytes() for p in a.shards] == [p.read_bytes() for p in b.shards]
+def test_same_seed_gives_byte_identical_shards_in_two_processes(sample_photos, tmp_path):
+    """Protobuf serialises the map of a record's features in an order that may change from one
+    process to the next; within one process it happens to repeat, so the test uses two."""
+    write = ("import sys; from flowers_lab.data.writer import write_shards; "
+             f"write_shards({str(sample_photos)!r}, sys.argv[1], size=32, shards=3, log=None)")
+    for name in ("a", "b"):
+        subprocess.run([sys.executable, "-c", write, str(tmp_path / name)], check=True, timeout=300)
+    a, b = (sorted((tmp_path / name).glob("*.tfrec")) for name in ("a", "b"))
+    assert len(a) == 3 and [p.name for p in a] == [p.name for p in b]
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+
+
+def test_a_run_killed_while_writing_leaves_a_staging_folder_that_the_next_run_removes(sample_photos, tmp_path):
+    ended = subprocess.Popen(["true"])
+    ended.wait()  # reaped: its process id names no running process
+    out = tmp_path / "out"
+    stale = out / f".writing-{ended.pid}-x1"
+    stale.mkdir(parents=True)
+    (stale / "flowers00-4.tfrec").write_bytes(b"half written")
+    running = out / f".writing-{os.getpid()}-x2"
+    running.mkdir()
+    write_shards(sample_photos, out, size=32, shards=3, log=None)
+    assert not stale.exists(), "a staging folder whose process is gone is removed"
+    assert running.exists(), "one of a running process is not"
+    assert sorted(p.name for p in out.iterdir()) == [running.name, *sorted(p.name for p in out.glob("*.tfrec"))]
 
 
 def test_own_classes_are_written_and_read_back(tmp_path):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 import random
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +11,7 @@ from pathlib import Path
 from flowers_lab.data.photos import scan_photos, square_jpeg
 from flowers_lab.data.schema import CLASSES, CLASSES_FILE, make_example, shard_name
 from flowers_lab.errors import DataError
+from flowers_lab.staging import staging_folder
 
 
 @dataclass
@@ -72,9 +71,7 @@ def write_shards(
     random.Random(seed).shuffle(photos)
     per_shard = math.ceil(len(photos) / shards)
     report = WriteReport(shards=[], per_class=dict.fromkeys(found.classes, 0), skipped=found.skipped)
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".writing-", dir=out))
-    try:
+    with staging_folder(out, ".writing-") as staging:
         staged, count = [], math.ceil(len(photos) / per_shard)
         for index in range(count):
             examples = []
@@ -92,7 +89,7 @@ def write_shards(
             name = shard_name(len(staged), len(examples))
             with tf.io.TFRecordWriter(str(staging / name)) as writer:
                 for example in examples:
-                    writer.write(example.SerializeToString())
+                    writer.write(example.SerializeToString(deterministic=True))  # same bytes in every process
             staged.append(name)
             if log:
                 log(f"shard {index + 1}/{count}: {name}")
@@ -108,8 +105,6 @@ def write_shards(
             if (staging / name).exists():
                 (staging / name).replace(out / name)
         report.shards = [out / name for name in staged]
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     if log:
         log(report.summary())
     return report

@@ -16,8 +16,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from PIL import Image
 
 from flowers_lab.data.schema import CLASSES
 from flowers_lab.errors import DataError
+from flowers_lab.staging import staging_folder
 from flowers_lab.synthetic.drawing import (
     LILAC,
     ORANGE,
@@ -119,9 +118,7 @@ def write_sample_photos(out: str | Path, per_class: int, seed: int = 0,
     if out.exists() and any(out.iterdir()):
         raise DataError(f"{out}: already exists and is not this sample ({per_class} per class, "
                         f"seed {seed}); choose another --out")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".sample-", dir=out.parent))
-    try:
+    with staging_folder(out.parent, ".sample-") as staging:
         for name in CLASSES:
             (staging / name).mkdir()
             for index in range(per_class):
@@ -134,6 +131,4 @@ def write_sample_photos(out: str | Path, per_class: int, seed: int = 0,
         if out.exists():
             out.rmdir()
         staging.replace(out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     return out
