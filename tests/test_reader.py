@@ -1,11 +1,14 @@
 """The reader: split, shapes, scaling, augmentation, and bad shards stopped with one line."""
 
+import shutil
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from flowers_lab.data.reader import augment, load_flowers, split_files
 from flowers_lab.data.schema import CLASSES, make_example
+from flowers_lab.data.writer import write_shards
 from flowers_lab.errors import DataError
 
 
@@ -131,3 +134,17 @@ def test_a_count_in_the_name_that_does_not_match_the_file_is_reported(tmp_path):
     bad.rename(tmp_path / "flowers03-7.tfrec")
     with pytest.raises(DataError, match=r"flowers03-7\.tfrec: name says 7 records, file holds 5"):
         load_flowers(tmp_path)
+
+
+def test_shards_of_several_image_sizes_stop_with_a_line_naming_a_file_unless_resized(sample_photos, tmp_path):
+    mixed = tmp_path / "mixed"
+    for size, index in ((48, 0), (96, 1)):
+        written = write_shards(sample_photos, tmp_path / str(size), size=size, shards=1, log=None)
+        mixed.mkdir(exist_ok=True)
+        shutil.copy(written.shards[0], mixed / f"flowers{index:02d}-60.tfrec")
+    with pytest.raises(DataError) as error:
+        load_flowers(mixed, batch_size=8, validation_fraction=0.5)
+    assert str(error.value) == (f"{mixed / 'flowers01-60.tfrec'}: holds images of 96x96, flowers00-60.tfrec of 48x48: "
+                                "images of several sizes cannot be batched; pass image_size to resize them all to one")
+    images, _ = next(iter(load_flowers(mixed, image_size=32, batch_size=8, validation_fraction=0.5).train))
+    assert images.shape == (8, 32, 32, 3)

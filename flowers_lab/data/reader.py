@@ -102,16 +102,22 @@ def load_flowers(
     Labels are class indices, or one-hot vectors with ``one_hot``. ``augment(image, label)``, if
     given, is mapped over the training images only (validation measures flowers as they are).
     With ``verify`` every shard is read once first and a bad one stops with a ``DataError``
-    naming it; record counts come from file names and are cross-checked then.
+    naming it, as do images of several sizes without ``image_size``; record counts come from
+    file names and are cross-checked then.
     """
     paths = find_shards(location)
     classes = read_classes(paths[0].parent)
     train_files, validation_files = split_files(paths, validation_fraction)
     stored_size = None
     if verify:
-        sizes = set()
-        for report in check_shards(paths, classes):
-            sizes.update(report.sizes)
+        reports = check_shards(paths, classes)
+        sizes = {size for report in reports for size in report.sizes}
+        if len(sizes) > 1 and image_size is None:
+            first = min(reports[0].sizes)
+            odd = next(report for report in reports if set(report.sizes) != {first})
+            raise DataError(f"{odd.path}: holds images of {' and '.join(f'{h}x{w}' for h, w in sorted(odd.sizes))}, "
+                            f"{paths[0].name} of {first[0]}x{first[1]}: images of several sizes cannot be batched; "
+                            "pass image_size to resize them all to one")
         stored_size = sizes.pop() if len(sizes) == 1 else None
     counts = {path: _count(path) for path in paths}
     size = image_size or (stored_size[0] if stored_size and stored_size[0] == stored_size[1] else None)
