@@ -73,8 +73,10 @@ def main() -> None:
 
     source = make_sample(size=192, per_class=args.per_class, log=None)
     shards = sorted(str(p) for p in source.shards.glob("*.tfrec"))
-    jpegs = [tf.train.Example.FromString(r).features.feature["image"].bytes_list.value[0]
-             for r in tf.data.TFRecordDataset(shards).as_numpy_iterator()]
+    jpegs = [
+        tf.train.Example.FromString(r).features.feature["image"].bytes_list.value[0]
+        for r in tf.data.TFRecordDataset(shards).as_numpy_iterator()
+    ]
     count = len(jpegs)
     folder = Path(tempfile.mkdtemp(prefix="flowers-bench-"))
     files = []
@@ -93,26 +95,42 @@ def main() -> None:
         return tf.data.Dataset.from_tensor_slices(jpegs).map(decode, num_parallel_calls=AUTOTUNE).batch(BATCH)
 
     def local_files():
-        return (tf.data.Dataset.from_tensor_slices(files)
-                .map(lambda f: decode(tf.io.read_file(f)), num_parallel_calls=AUTOTUNE).batch(BATCH))
+        return (
+            tf.data.Dataset.from_tensor_slices(files)
+            .map(lambda f: decode(tf.io.read_file(f)), num_parallel_calls=AUTOTUNE)
+            .batch(BATCH)
+        )
 
     def files_with_latency():  # on the first LATENCY_FILES files: the rate per image is what counts
-        return (tf.data.Dataset.from_tensor_slices(files[:LATENCY_FILES])
-                .map(with_round_trip(tf.io.read_file, args.latency_ms), num_parallel_calls=AUTOTUNE)
-                .map(decode, num_parallel_calls=AUTOTUNE).batch(BATCH))
+        return (
+            tf.data.Dataset.from_tensor_slices(files[:LATENCY_FILES])
+            .map(with_round_trip(tf.io.read_file, args.latency_ms), num_parallel_calls=AUTOTUNE)
+            .map(decode, num_parallel_calls=AUTOTUNE)
+            .batch(BATCH)
+        )
 
     def shards_with_latency():  # the reader's interleave, each shard opened after the round trip
-        open_late = with_round_trip(lambda name: tf.data.TFRecordDataset(name).map(lambda r: parse_record(r, 5)),
-                                    args.latency_ms)
-        return (tf.data.Dataset.from_tensor_slices(shards)
-                .interleave(open_late, cycle_length=4, num_parallel_calls=4, deterministic=False).batch(BATCH))
+        open_late = with_round_trip(
+            lambda name: tf.data.TFRecordDataset(name).map(lambda r: parse_record(r, 5)), args.latency_ms
+        )
+        return (
+            tf.data.Dataset.from_tensor_slices(shards)
+            .interleave(open_late, cycle_length=4, num_parallel_calls=4, deterministic=False)
+            .batch(BATCH)
+        )
 
-    ways = [("reader-1st", reader_first_pass, count // BATCH * BATCH), ("decode", raw_decode, count),
-            ("files", local_files, count), ("files+lat", files_with_latency, min(count, LATENCY_FILES)),
-            ("shards+lat", shards_with_latency, count)]
+    ways = [
+        ("reader-1st", reader_first_pass, count // BATCH * BATCH),
+        ("decode", raw_decode, count),
+        ("files", local_files, count),
+        ("files+lat", files_with_latency, min(count, LATENCY_FILES)),
+        ("shards+lat", shards_with_latency, count),
+    ]
     machine = f"{os.cpu_count()} cores, {platform.machine()}"
-    print(f"{count} images of 192x192 in {len(shards)} shards; {machine}; TensorFlow {tf.__version__}; "
-          f"{args.passes} passes; latency {args.latency_ms:g} ms per open")
+    print(
+        f"{count} images of 192x192 in {len(shards)} shards; {machine}; TensorFlow {tf.__version__}; "
+        f"{args.passes} passes; latency {args.latency_ms:g} ms per open"
+    )
     warm = 2048 // BATCH + 4  # the reader's default shuffle buffer, in batches
     measured = {"reader": stream_rate(reader, count // BATCH, warm, args.passes)}
     for name, make, images in ways:
@@ -122,10 +140,22 @@ def main() -> None:
     results = {name: figures[0] for name, figures in measured.items()}
     print(f"reader / decode = {results['reader'] / results['decode']:.2f} (target >= 0.85)")
     if args.json:
-        args.json.write_text(json.dumps({
-            "images": count, "shards": len(shards), "passes": args.passes, "latency_ms": args.latency_ms,
-            "figures": {name: dict(zip(("median", "min", "max"), figures, strict=True))
-                        for name, figures in measured.items()}}, indent=1) + "\n")
+        args.json.write_text(
+            json.dumps(
+                {
+                    "images": count,
+                    "shards": len(shards),
+                    "passes": args.passes,
+                    "latency_ms": args.latency_ms,
+                    "figures": {
+                        name: dict(zip(("median", "min", "max"), figures, strict=True))
+                        for name, figures in measured.items()
+                    },
+                },
+                indent=1,
+            )
+            + "\n"
+        )
 
 
 if __name__ == "__main__":

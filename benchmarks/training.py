@@ -41,8 +41,14 @@ STEPS = {3: 24, 4: 24, 5: 12, 6: 2}
 
 def solution_model(number: int, image_size: int, accelerator) -> keras.Model:
     """The model the lesson's solution notebook builds, made by running its cells."""
-    names = {"keras": keras, "layers": keras.layers, "IMAGE_SIZE": image_size, "accelerator": accelerator,
-             "weights": str(OFFLINE_WEIGHTS) if number == 3 else None, "alpha": OFFLINE_ALPHA}
+    names = {
+        "keras": keras,
+        "layers": keras.layers,
+        "IMAGE_SIZE": image_size,
+        "accelerator": accelerator,
+        "weights": str(OFFLINE_WEIGHTS) if number == 3 else None,
+        "alpha": OFFLINE_ALPHA,
+    }
     cells = [c for c in nbformat.read(lesson(number).solution, as_version=4).cells if c.cell_type == "code"]
     definitions = [c.source for c in cells if c.source.startswith("def ")]
     model_cell = [c.source for c in cells if "\n    model = " in c.source][-1]  # built in the accelerator's scope
@@ -64,8 +70,9 @@ class _EpochTimes(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self.start)
 
 
-def throughput(model: keras.Model, dataset: tf.data.Dataset, steps: int, warm_up: int, batch: int,
-               passes: int) -> list[float]:
+def throughput(
+    model: keras.Model, dataset: tf.data.Dataset, steps: int, warm_up: int, batch: int, passes: int
+) -> list[float]:
     """Images/s of each of ``passes`` epochs of ``steps`` batches, after an epoch of ``warm_up``."""
     model.fit(dataset, steps_per_epoch=warm_up, epochs=1, verbose=0)
     times = _EpochTimes()
@@ -78,22 +85,33 @@ def measure(number: int, passes: int, batch: int = 32) -> dict:
     quick = lesson(number).quick
     size = quick["IMAGE_SIZE"]
     source = make_sample(size=size, per_class=quick["SAMPLE_PER_CLASS"], log=None)
-    data = load_flowers(source.shards, image_size=size, batch_size=batch,
-                        augment=augment if number in (5, 6) else None)
+    data = load_flowers(source.shards, image_size=size, batch_size=batch, augment=augment if number in (5, 6) else None)
     steps = STEPS[number]
     images, labels = zip(*data.train.take(steps).as_numpy_iterator(), strict=True)
-    in_memory = (tf.data.Dataset.from_tensor_slices((np.concatenate(images), np.concatenate(labels)))
-                 .batch(batch).repeat().prefetch(tf.data.AUTOTUNE))
+    in_memory = (
+        tf.data.Dataset.from_tensor_slices((np.concatenate(images), np.concatenate(labels)))
+        .batch(batch)
+        .repeat()
+        .prefetch(tf.data.AUTOTUNE)
+    )
     accelerator = detect(verbose=False)
     figures = {}
     for feed, dataset in (("memory", in_memory), ("reader", data.train)):
         keras.utils.set_random_seed(0)
-        rates = throughput(solution_model(number, size, accelerator), dataset, steps, data.steps_per_epoch + 1,
-                           batch, passes)
+        rates = throughput(
+            solution_model(number, size, accelerator), dataset, steps, data.steps_per_epoch + 1, batch, passes
+        )
         figures[feed] = {"median": statistics.median(rates), "min": min(rates), "max": max(rates)}
     figures["ratio"] = figures["reader"]["median"] / figures["memory"]["median"]
-    return {"lesson": number, "image_size": size, "steps": steps, "batch": batch, "passes": passes,
-            "backend": keras.backend.backend(), **figures}
+    return {
+        "lesson": number,
+        "image_size": size,
+        "steps": steps,
+        "batch": batch,
+        "passes": passes,
+        "backend": keras.backend.backend(),
+        **figures,
+    }
 
 
 def main() -> None:
@@ -106,10 +124,13 @@ def main() -> None:
     for number in args.lessons:
         found = measure(number, args.passes)
         results.append(found)
-        print(f"lesson {number} ({found['backend']}, {found['image_size']} px): "
-              f"reader {found['reader']['median']:.1f} images/s ({found['reader']['min']:.1f}-"
-              f"{found['reader']['max']:.1f}), memory {found['memory']['median']:.1f} "
-              f"({found['memory']['min']:.1f}-{found['memory']['max']:.1f}): ratio {found['ratio']:.2f}", flush=True)
+        print(
+            f"lesson {number} ({found['backend']}, {found['image_size']} px): "
+            f"reader {found['reader']['median']:.1f} images/s ({found['reader']['min']:.1f}-"
+            f"{found['reader']['max']:.1f}), memory {found['memory']['median']:.1f} "
+            f"({found['memory']['min']:.1f}-{found['memory']['max']:.1f}): ratio {found['ratio']:.2f}",
+            flush=True,
+        )
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n")
 

@@ -22,8 +22,10 @@ import tensorflow as tf
 
 
 def machine() -> str:
-    return (f"{os.cpu_count()} cores ({platform.machine()}), no accelerator, Python {platform.python_version()}, "
-            f"TensorFlow {tf.__version__}, Keras {keras.__version__}; {datetime.date.today().isoformat()}")
+    return (
+        f"{os.cpu_count()} cores ({platform.machine()}), no accelerator, Python {platform.python_version()}, "
+        f"TensorFlow {tf.__version__}, Keras {keras.__version__}; {datetime.date.today().isoformat()}"
+    )
 
 
 def _range(figures: dict, digits: int = 0) -> tuple[str, str]:
@@ -31,18 +33,26 @@ def _range(figures: dict, digits: int = 0) -> tuple[str, str]:
 
 
 def data_table(found: dict) -> list[str]:
-    labels = {"reader": "`flowers_lab` reader, uncached, shuffle buffer full (what a model is fed)",
-              "reader-1st": "the same from a fresh start, shuffle-buffer fill included",
-              "decode": "raw `tf.io.decode_jpeg` of the same bytes in memory, all cores (the limit)",
-              "files": "individual JPEG files from local disk",
-              "files+lat": f"individual files, {found['latency_ms']:g} ms per open (a bucket)",
-              "shards+lat": f"shards, {found['latency_ms']:g} ms per open"}
+    labels = {
+        "reader": "`flowers_lab` reader, uncached, shuffle buffer full (what a model is fed)",
+        "reader-1st": "the same from a fresh start, shuffle-buffer fill included",
+        "decode": "raw `tf.io.decode_jpeg` of the same bytes in memory, all cores (the limit)",
+        "files": "individual JPEG files from local disk",
+        "files+lat": f"individual files, {found['latency_ms']:g} ms per open (a bucket)",
+        "shards+lat": f"shards, {found['latency_ms']:g} ms per open",
+    }
     figures = found["figures"]
     rows = [f"| {labels[name]} | {' | '.join(_range(value))} |" for name, value in figures.items()]
     ratio = figures["reader"]["median"] / figures["decode"]["median"]
-    return [f"{found['images']:,} images at 192x192 in {found['shards']} shards, {found['passes']} passes.", "",
-            "| way of loading | images/s, median | range |", "|---|---|---|", *rows, "",
-            f"**Reader / raw decode = {ratio:.2f}** (target >= 0.85)."]
+    return [
+        f"{found['images']:,} images at 192x192 in {found['shards']} shards, {found['passes']} passes.",
+        "",
+        "| way of loading | images/s, median | range |",
+        "|---|---|---|",
+        *rows,
+        "",
+        f"**Reader / raw decode = {ratio:.2f}** (target >= 0.85).",
+    ]
 
 
 def training_table(found: list[dict]) -> list[str]:
@@ -50,28 +60,47 @@ def training_table(found: list[dict]) -> list[str]:
     for entry in found:
         reader, memory = _range(entry["reader"], 1), _range(entry["memory"], 1)
         mark = "" if entry["ratio"] >= 0.95 else " (below 0.95)"
-        rows.append(f"| {entry['lesson']} | {entry['backend']} | {entry['image_size']} px, {entry['steps']} x "
-                    f"{entry['batch']} per pass | {reader[0]} ({reader[1]}) | {memory[0]} ({memory[1]}) | "
-                    f"**{entry['ratio']:.2f}**{mark} |")
-    return ["| lesson | backend | size | reader-fed images/s (range) | memory-fed images/s (range) | ratio |",
-            "|---|---|---|---|---|---|", *rows]
+        rows.append(
+            f"| {entry['lesson']} | {entry['backend']} | {entry['image_size']} px, {entry['steps']} x "
+            f"{entry['batch']} per pass | {reader[0]} ({reader[1]}) | {memory[0]} ({memory[1]}) | "
+            f"**{entry['ratio']:.2f}**{mark} |"
+        )
+    return [
+        "| lesson | backend | size | reader-fed images/s (range) | memory-fed images/s (range) | ratio |",
+        "|---|---|---|---|---|---|",
+        *rows,
+    ]
 
 
 def notebook_table(found: dict) -> list[str]:
     rows = [f"| `{name}` | {seconds:.0f} |" for name, seconds in sorted(found["tests"].items(), key=lambda x: -x[1])]
-    parts = [f"| `{name}` | " + " | ".join(f"{value:.0f}" for value in split.values()) + " |"
-             for name, split in found["solutions"].items()]
+    parts = [
+        f"| `{name}` | " + " | ".join(f"{value:.0f}" for value in split.values()) + " |"
+        for name, split in found["solutions"].items()
+    ]
     kinds = next(iter(found["solutions"].values())).keys() if found["solutions"] else []
-    return [f"**{found['total']:.0f} s** for the whole notebook part (target: under 600 s).", "",
-            "| test | seconds |", "|---|---|", *rows, "",
-            "Where each solution's first run spends its time (seconds):", "",
-            "| notebook | " + " | ".join(kinds) + " |", "|---" * (len(kinds) + 1) + "|", *parts]
+    return [
+        f"**{found['total']:.0f} s** for the whole notebook part (target: under 600 s).",
+        "",
+        "| test | seconds |",
+        "|---|---|",
+        *rows,
+        "",
+        "Where each solution's first run spends its time (seconds):",
+        "",
+        "| notebook | " + " | ".join(kinds) + " |",
+        "|---" * (len(kinds) + 1) + "|",
+        *parts,
+    ]
 
 
 SECTIONS = {
     "data": ("data.json", "python benchmarks/data_pipeline.py", data_table),
-    "training": ("training.json", "python benchmarks/training.py; KERAS_BACKEND=jax python benchmarks/training.py "
-                 "--lessons 4", training_table),
+    "training": (
+        "training.json",
+        "python benchmarks/training.py; KERAS_BACKEND=jax python benchmarks/training.py --lessons 4",
+        training_table,
+    ),
     "notebooks": ("notebooks.json", "python benchmarks/notebooks.py", notebook_table),
 }
 

@@ -73,8 +73,7 @@ class Accelerator:
 
 def tpu_runtime() -> bool:
     """Whether this machine has TPU chips attached (a TPU VM, such as Colab's TPU runtimes)."""
-    return bool(glob.glob("/dev/accel*") or glob.glob("/dev/vfio/[0-9]*")
-                or os.environ.get("TPU_ACCELERATOR_TYPE"))
+    return bool(glob.glob("/dev/accel*") or glob.glob("/dev/vfio/[0-9]*") or os.environ.get("TPU_ACCELERATOR_TYPE"))
 
 
 def choose_backend() -> str:
@@ -145,7 +144,8 @@ def probe_local_tpu() -> Accelerator:
 def probe_named_tpu() -> Accelerator:
     """A TPU reached over the network by name: ``TPU_NAME``, or ``COLAB_TPU_ADDR`` on old Colab."""
     name = os.environ.get("TPU_NAME") or (
-        f"grpc://{os.environ['COLAB_TPU_ADDR']}" if os.environ.get("COLAB_TPU_ADDR") else None)
+        f"grpc://{os.environ['COLAB_TPU_ADDR']}" if os.environ.get("COLAB_TPU_ADDR") else None
+    )
     if not name:
         raise ProbeFailed("no named TPU (TPU_NAME and COLAB_TPU_ADDR unset)")
     return _connect_tpu(name)

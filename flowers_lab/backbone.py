@@ -37,8 +37,12 @@ def mobilenet_v2(image_size: int, alpha: float, weights: str | Path | None, bn_m
     """
     import keras
 
-    model = keras.applications.MobileNetV2(input_shape=(image_size, image_size, 3), alpha=alpha,
-                                           include_top=False, weights=str(weights) if weights else None)
+    model = keras.applications.MobileNetV2(
+        input_shape=(image_size, image_size, 3),
+        alpha=alpha,
+        include_top=False,
+        weights=str(weights) if weights else None,
+    )
     if bn_momentum is not None:
         for layer in model.layers:
             if isinstance(layer, keras.layers.BatchNormalization):
@@ -46,8 +50,9 @@ def mobilenet_v2(image_size: int, alpha: float, weights: str | Path | None, bn_m
     return model
 
 
-def pretrained_weights(application: Callable, weights: str | None, image_size: int, fallback: str | None = None,
-                       **options) -> str | None:
+def pretrained_weights(
+    application: Callable, weights: str | None, image_size: int, fallback: str | None = None, **options
+) -> str | None:
     """The weights to build ``application`` (e.g. ``keras.applications.Xception``) with,
     saying which: ``"imagenet"`` when Keras can download (or has cached) them, else
     ``fallback``; any other ``weights`` as given."""
@@ -57,8 +62,10 @@ def pretrained_weights(application: Callable, weights: str | None, image_size: i
         application(input_shape=(image_size, image_size, 3), include_top=False, weights="imagenet", **options)
     except Exception as error:  # Keras raises a bare Exception when the download fails
         reason = str(error).split(" -- ")[-1][:120]
-        print(f"{application.__name__}: ImageNet weights cannot be downloaded ({reason}); "
-              f"using {fallback or 'random weights'}")
+        print(
+            f"{application.__name__}: ImageNet weights cannot be downloaded ({reason}); "
+            f"using {fallback or 'random weights'}"
+        )
         return fallback
     print(f"{application.__name__}: ImageNet weights")
     return "imagenet"
@@ -83,9 +90,11 @@ def backbone_weights(weights: str | None, alpha: float, image_size: int) -> tupl
 def offline_recipe() -> str:
     """One line on how the offline weights were made and how well they learned their task."""
     recipe = json.loads(OFFLINE_WEIGHTS.with_suffix("").with_suffix(".json").read_text())
-    return (f"pretrained on {recipe['images']:,} synthetic photos of {len(recipe['species'])} other species "
-            f"at {recipe['image_size']} px for {recipe['epochs']} epochs, "
-            f"{recipe['validation_accuracy']:.0%} accuracy on held-out photos of them")
+    return (
+        f"pretrained on {recipe['images']:,} synthetic photos of {len(recipe['species'])} other species "
+        f"at {recipe['image_size']} px for {recipe['epochs']} epochs, "
+        f"{recipe['validation_accuracy']:.0%} accuracy on held-out photos of them"
+    )
 
 
 def _meadow_pixels(job: tuple[str, int, int, int]) -> np.ndarray:
@@ -102,8 +111,15 @@ def meadow_images(per_species: int, image_size: int, seed: int = 0) -> tuple[np.
     return images, labels
 
 
-def pretrain(out: str | Path = OFFLINE_WEIGHTS, per_species: int = 500, image_size: int = 96, epochs: int = 15,
-             seed: int = 0, overwrite: bool = False, log: Callable[[str], None] = print) -> dict:
+def pretrain(
+    out: str | Path = OFFLINE_WEIGHTS,
+    per_species: int = 500,
+    image_size: int = 96,
+    epochs: int = 15,
+    seed: int = 0,
+    overwrite: bool = False,
+    log: Callable[[str], None] = print,
+) -> dict:
     """Train MobileNetV2 (alpha 0.35) from scratch on the meadow species and save its backbone
     (no classifier) to ``out``, a ``.weights.h5`` file, with the recipe beside it as JSON.
 
@@ -122,26 +138,40 @@ def pretrain(out: str | Path = OFFLINE_WEIGHTS, per_species: int = 500, image_si
     log(f"pretrain: {len(images)} photos of {len(SPECIES)} species at {image_size} px")
     order = np.random.default_rng(seed).permutation(len(images))
     held = order[: len(order) // 10]
-    kept = order[len(order) // 10:]
+    kept = order[len(order) // 10 :]
 
     backbone = mobilenet_v2(image_size, OFFLINE_ALPHA, None, bn_momentum=0.9)
-    model = keras.Sequential([
-        keras.Input((image_size, image_size, 3)),
-        keras.layers.RandomFlip("horizontal"),
-        keras.layers.Rescaling(1 / 127.5, offset=-1),  # MobileNetV2's preprocess_input
-        backbone,
-        keras.layers.GlobalAveragePooling2D(),
-        keras.layers.Dense(len(SPECIES), activation="softmax"),
-    ])
-    model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(
-        2e-3, epochs * (len(kept) // 32 + 1))), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(images[kept], labels[kept], batch_size=32, epochs=epochs,
-                        validation_data=(images[held], labels[held]), verbose=2)
+    model = keras.Sequential(
+        [
+            keras.Input((image_size, image_size, 3)),
+            keras.layers.RandomFlip("horizontal"),
+            keras.layers.Rescaling(1 / 127.5, offset=-1),  # MobileNetV2's preprocess_input
+            backbone,
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(len(SPECIES), activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(2e-3, epochs * (len(kept) // 32 + 1))),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    history = model.fit(
+        images[kept],
+        labels[kept],
+        batch_size=32,
+        epochs=epochs,
+        validation_data=(images[held], labels[held]),
+        verbose=2,
+    )
     recipe = {
         "command": f"flowers-lab pretrain-backbone --per-species {per_species} --size {image_size} "
-                   f"--epochs {epochs} --seed {seed}",
+        f"--epochs {epochs} --seed {seed}",
         "architecture": f"keras.applications.MobileNetV2(alpha={OFFLINE_ALPHA}, include_top=False)",
-        "species": list(SPECIES), "images": len(images), "image_size": image_size, "epochs": epochs,
+        "species": list(SPECIES),
+        "images": len(images),
+        "image_size": image_size,
+        "epochs": epochs,
         "training_accuracy": round(float(history.history["accuracy"][-1]), 4),
         "validation_accuracy": round(float(history.history["val_accuracy"][-1]), 4),
     }

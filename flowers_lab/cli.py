@@ -64,8 +64,7 @@ def convert(args: argparse.Namespace) -> int:
     from flowers_lab.data.writer import write_shards
 
     classes = tuple(args.classes.split(",")) if args.classes else CLASSES
-    write_shards(args.src, args.out, size=args.size, shards=args.shards, classes=classes,
-                 overwrite=args.overwrite)
+    write_shards(args.src, args.out, size=args.size, shards=args.shards, classes=classes, overwrite=args.overwrite)
     return 0
 
 
@@ -76,7 +75,9 @@ def inspect(args: argparse.Namespace) -> int:
 
     paths = find_shards(args.path)
     classes = read_classes(paths[0].parent)
-    per_class, sizes, bad = Counter(), Counter(), 0
+    per_class: Counter[str] = Counter()
+    sizes: Counter[tuple[int, int]] = Counter()
+    bad = 0
     for path in paths:
         report = check_shard(path, classes)
         per_class.update(report.per_class)
@@ -84,8 +85,10 @@ def inspect(args: argparse.Namespace) -> int:
         status = f"BAD: {report.problem}" if report.problem else "ok"
         bad += report.problem is not None
         print(f"{path.name:<28}{report.records:>6} records  {status}")
-    print(f"{sum(per_class.values())} records in {len(paths)} files; "
-          + ", ".join(f"{name} {per_class[name]}" for name in classes))
+    print(
+        f"{sum(per_class.values())} records in {len(paths)} files; "
+        + ", ".join(f"{name} {per_class[name]}" for name in classes)
+    )
     print("image sizes: " + ", ".join(f"{h}x{w} ({n})" for (h, w), n in sizes.most_common()))
     if bad:
         print(f"flowers-lab: error: {bad} of {len(paths)} shards are bad", file=sys.stderr)
@@ -99,8 +102,10 @@ def playgrounds(args: argparse.Namespace) -> int:
 
     drifted = sync(check=args.check)
     if args.check and drifted:
-        print(f"flowers-lab: error: not what the solutions make: {', '.join(drifted)}; "
-              "run flowers-lab playgrounds", file=sys.stderr)
+        print(
+            f"flowers-lab: error: not what the solutions make: {', '.join(drifted)}; run flowers-lab playgrounds",
+            file=sys.stderr,
+        )
         return 1
     print(("rewrote " + ", ".join(drifted)) if drifted else "playgrounds and solutions are in step")
     return 0
@@ -123,8 +128,14 @@ def pretrain_backbone(args: argparse.Namespace) -> int:
     """Make lesson 3's offline backbone: MobileNetV2 pretrained on eight other synthetic species."""
     from flowers_lab.backbone import OFFLINE_WEIGHTS, pretrain
 
-    pretrain(args.out or OFFLINE_WEIGHTS, per_species=args.per_species, image_size=args.size, epochs=args.epochs,
-             seed=args.seed, overwrite=args.overwrite)
+    pretrain(
+        args.out or OFFLINE_WEIGHTS,
+        per_species=args.per_species,
+        image_size=args.size,
+        epochs=args.epochs,
+        seed=args.seed,
+        overwrite=args.overwrite,
+    )
     return 0
 
 
@@ -170,8 +181,12 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(run=run)
 
     p = commands.add_parser("pretrain-backbone", help=pretrain_backbone.__doc__)
-    p.add_argument("--out", type=Path, help="a .weights.h5 file (default: the packaged one, "
-                                             "flowers_lab/backbones/mobilenet_v2_0.35_meadow.weights.h5)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="a .weights.h5 file (default: the packaged one, "
+        "flowers_lab/backbones/mobilenet_v2_0.35_meadow.weights.h5)",
+    )
     p.add_argument("--per-species", type=int, default=500, help="photos per species (default 500)")
     p.add_argument("--size", type=int, default=96, help="image size in px (default 96)")
     p.add_argument("--epochs", type=int, default=15)
@@ -204,8 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     except ModuleNotFoundError as error:
         if error.name not in AUTHORING:
             raise
-        print(f"flowers-lab: error: this command needs the authoring tools ({error.name} is not installed): "
-              "pip install \"flowers-lab[authoring]\"", file=sys.stderr)
+        print(
+            f"flowers-lab: error: this command needs the authoring tools ({error.name} is not installed): "
+            'pip install "flowers-lab[authoring]"',
+            file=sys.stderr,
+        )
         return 1
 
 

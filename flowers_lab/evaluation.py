@@ -13,4 +13,4 @@ def predict_dataset(model, dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         images.append(batch_images)
         labels.append(batch_labels)
         predicted.append(np.argmax(model.predict_on_batch(batch_images), axis=-1))
-    return tuple(np.concatenate(parts) for parts in (images, labels, predicted))
+    return np.concatenate(images), np.concatenate(labels), np.concatenate(predicted)

@@ -6,10 +6,10 @@ A leaf module: ``accelerator``, ``sources`` and the data reader note facts here,
 
 from __future__ import annotations
 
-RUN: dict[str, str | int] = {}
+RUN: dict[str, str | int | None] = {}
 """What this kernel ran on, noted by ``detect``, ``resolve_data`` and ``load_flowers``."""
 
 
-def note(**facts: str | int) -> None:
+def note(**facts: str | int | None) -> None:
     """Record facts about this run (accelerator, data) for the next ``report``."""
     RUN.update(facts)

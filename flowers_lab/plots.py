@@ -14,8 +14,9 @@ WRONG = "red"
 RIGHT = "black"
 
 
-def image_grid(images: Sequence, titles: Sequence[str], colours: Sequence[str] | None = None,
-               title: str = "", columns: int = 3) -> plt.Figure:
+def image_grid(
+    images: Sequence, titles: Sequence[str], colours: Sequence[str] | None = None, title: str = "", columns: int = 3
+) -> plt.Figure:
     """A grid of images (uint8 or floats in [0, 1]), each with its title; returns the figure."""
     images = [np.asarray(image) for image in images]
     rows = math.ceil(len(images) / columns)
@@ -32,8 +33,13 @@ def image_grid(images: Sequence, titles: Sequence[str], colours: Sequence[str] |
     return figure
 
 
-def prediction_grid(images: Sequence, labels: Sequence[int], predictions: Sequence[int],
-                    classes: Sequence[str], title: str = "Predictions (wrong ones in red)") -> plt.Figure:
+def prediction_grid(
+    images: Sequence,
+    labels: Sequence[int],
+    predictions: Sequence[int],
+    classes: Sequence[str],
+    title: str = "Predictions (wrong ones in red)",
+) -> plt.Figure:
     """Images titled with their predicted class, and the true one in red where it is wrong."""
     titles, colours = [], []
     for label, predicted in zip(labels, predictions, strict=True):
@@ -69,8 +75,12 @@ def confusion(labels: Sequence[int], predictions: Sequence[int], classes: Sequen
     return matrix
 
 
-def confusion_matrix(labels: Sequence[int], predictions: Sequence[int], classes: Sequence[str],
-                     title: str = "Confusion matrix (validation)") -> plt.Figure:
+def confusion_matrix(
+    labels: Sequence[int],
+    predictions: Sequence[int],
+    classes: Sequence[str],
+    title: str = "Confusion matrix (validation)",
+) -> plt.Figure:
     """The confusion matrix, shaded by the share of each true class, with the counts written in."""
     matrix = confusion(labels, predictions, classes)
     shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
@@ -90,8 +100,9 @@ def confusion_matrix(labels: Sequence[int], predictions: Sequence[int], classes:
     return figure
 
 
-def learning_rate_schedule(rate: Callable[[int], float], epochs: int,
-                           title: str = "Learning rate per epoch") -> plt.Figure:
+def learning_rate_schedule(
+    rate: Callable[[int], float], epochs: int, title: str = "Learning rate per epoch"
+) -> plt.Figure:
     """The learning rate ``rate(epoch)`` of each epoch, from 1 to ``epochs``, before training."""
     rates = [rate(epoch) for epoch in range(epochs)]
     figure, axis = plt.subplots(figsize=(7, 3.5))

@@ -7,7 +7,7 @@ from flowers_lab.facts import RUN
 MIME = "application/vnd.flowers-lab.result+json"
 
 
-def environment() -> dict[str, str | int]:
+def environment() -> dict[str, str | int | None]:
     """Library versions and Keras' backend, with what was noted about the run."""
     import importlib.metadata
 

@@ -17,8 +17,9 @@ def peak_learning_rate(global_batch: int) -> float:
     return PEAK_PER_IMAGE * global_batch
 
 
-def learning_rate(epoch: int, start: float, peak: float, minimum: float, ramp_epochs: int, sustain_epochs: int,
-                  decay: float) -> float:
+def learning_rate(
+    epoch: int, start: float, peak: float, minimum: float, ramp_epochs: int, sustain_epochs: int, decay: float
+) -> float:
     """The learning rate of ``epoch`` (from 0): a linear ramp from ``start`` to ``peak`` over
     ``ramp_epochs``, held for ``sustain_epochs``, then an exponential decay by ``decay`` per
     epoch towards ``minimum``. Lesson 6's exercise; its check compares the learner's with this.
@@ -42,5 +43,4 @@ def training_callbacks(rate: Callable[[int], float], backup_dir: str | Path) -> 
     at Google Drive). The backup is deleted when ``fit`` completes."""
     import keras
 
-    return [keras.callbacks.LearningRateScheduler(rate),
-            keras.callbacks.BackupAndRestore(str(backup_dir))]
+    return [keras.callbacks.LearningRateScheduler(rate), keras.callbacks.BackupAndRestore(str(backup_dir))]

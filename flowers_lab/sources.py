@@ -44,10 +44,15 @@ class FlowerSource:
 
     def describe(self) -> str:
         """One line for a person."""
-        what = {"explicit": "the path given", "cache": "real photos, converted earlier",
-                "download": "real photos, downloaded now", "sample": "the offline synthetic sample"}
+        what = {
+            "explicit": "the path given",
+            "cache": "real photos, converted earlier",
+            "download": "real photos, downloaded now",
+            "sample": "the offline synthetic sample",
+        }
         return f"flowers_lab: data from {what[self.kind]}: shards {self.shards}" + (
-            f", photos {self.photos}" if self.photos else "")
+            f", photos {self.photos}" if self.photos else ""
+        )
 
 
 def download_photos(root: Path | None = None) -> Path:
@@ -80,8 +85,14 @@ def sample_folder(per_class: int = SAMPLE_PER_CLASS, seed: int = 0, root: Path |
     return (root or data_root()) / "sample" / f"per-class-{per_class}-seed-{seed}"
 
 
-def make_sample(size: int = 192, per_class: int = SAMPLE_PER_CLASS, seed: int = 0, shards: int = 16,
-                folder: Path | None = None, log=print) -> FlowerSource:
+def make_sample(
+    size: int = 192,
+    per_class: int = SAMPLE_PER_CLASS,
+    seed: int = 0,
+    shards: int = 16,
+    folder: Path | None = None,
+    log=print,
+) -> FlowerSource:
     """The offline sample as ``folder/flower_photos`` and ``size`` px shards beside them,
     made once and reused; ``folder`` defaults to ``sample_folder(per_class, seed)``."""
     from flowers_lab.synthetic.sample import write_sample_photos

@@ -20,8 +20,11 @@ DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef)
 
 def cells(number: int) -> list:
     """The code cells of a lesson's solution, but for the setup cell."""
-    return [c for c in nbformat.read(lesson(number).solution, as_version=4).cells
-            if c.cell_type == "code" and c.metadata.get(KEY, {}).get("role") != "setup"]
+    return [
+        c
+        for c in nbformat.read(lesson(number).solution, as_version=4).cells
+        if c.cell_type == "code" and c.metadata.get(KEY, {}).get("role") != "setup"
+    ]
 
 
 def exercise(number: int, defines: str) -> tuple[str, str]:
@@ -36,8 +39,13 @@ def exercise(number: int, defines: str) -> tuple[str, str]:
 def namespace(number: int, image_size: int = 32, **names) -> dict:
     """What the imports and function definitions of the lesson's cells define (the solution's), with
     the names the model cells read: IMAGE_SIZE, a one-CPU accelerator, no pretrained weights."""
-    found = {"IMAGE_SIZE": image_size, "accelerator": Accelerator("cpu", 1, keras.backend.backend()),
-             "weights": None, "alpha": 0.35, **names}
+    found = {
+        "IMAGE_SIZE": image_size,
+        "accelerator": Accelerator("cpu", 1, keras.backend.backend()),
+        "weights": None,
+        "alpha": 0.35,
+        **names,
+    }
     for cell in cells(number):
         for node in ast.parse(cell.source).body:
             if isinstance(node, DEFINITIONS):

@@ -46,8 +46,11 @@ def test_on_cpu_every_tensorflow_probe_falls_back_with_its_reason(capsys, monkey
         monkeypatch.delenv(name, raising=False)
     found = detect()
     assert found.fallbacks[0] == "no TPU at 'local' (TPUs not found in the cluster)"
-    assert found.fallbacks[1:] == ["no named TPU (TPU_NAME and COLAB_TPU_ADDR unset)",
-                                   "no cluster (TF_CONFIG unset)", "no GPU found"]
+    assert found.fallbacks[1:] == [
+        "no named TPU (TPU_NAME and COLAB_TPU_ADDR unset)",
+        "no cluster (TF_CONFIG unset)",
+        "no GPU found",
+    ]
     assert "no TPU at 'local'" in capsys.readouterr().out
 
 
@@ -70,6 +73,7 @@ def test_a_named_tpu_that_cannot_be_reached_falls_back(monkeypatch):
 def _fail(reason):
     def probe():
         raise ProbeFailed(reason)
+
     return probe
 
 
@@ -79,25 +83,32 @@ def test_probes_run_in_order_and_the_first_that_finds_wins(monkeypatch, winner):
     order = ["probe_local_tpu", "probe_named_tpu", "probe_cluster", "probe_gpus"]
     tried = []
     for name in order:
+
         def probe(name=name):
             tried.append(name)
             if name == winner:
                 return Accelerator("tpu" if "tpu" in name else "gpu", 8, "tensorflow", strategy=object())
             raise ProbeFailed(f"{name} failed")
+
         monkeypatch.setattr(accelerator, name, probe)
     found = detect(verbose=False)
-    assert tried == order[:order.index(winner) + 1]
+    assert tried == order[: order.index(winner) + 1]
     assert found.fallbacks == [f"{name} failed" for name in tried[:-1]]
     assert found.batch_size == (16 if found.kind == "tpu" else 32) * 8
 
 
 @pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="the tf.distribute probes")
-@pytest.mark.parametrize("config, reason", [
-    (None, "no cluster (TF_CONFIG unset)"),
-    ("not json", "TF_CONFIG is set but names no cluster workers"),
-    (json.dumps({"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 0}}),
-     "TF_CONFIG names 1 worker, not a cluster"),
-])
+@pytest.mark.parametrize(
+    "config, reason",
+    [
+        (None, "no cluster (TF_CONFIG unset)"),
+        ("not json", "TF_CONFIG is set but names no cluster workers"),
+        (
+            json.dumps({"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 0}}),
+            "TF_CONFIG names 1 worker, not a cluster",
+        ),
+    ],
+)
 def test_tf_config_without_a_cluster_is_not_a_cluster(monkeypatch, config, reason):
     if config is None:
         monkeypatch.delenv("TF_CONFIG", raising=False)
@@ -120,11 +131,14 @@ def test_one_gpu_uses_the_default_strategy_and_several_mirror(monkeypatch):
         accelerator.probe_gpus()
 
 
-@pytest.mark.parametrize("env, tpu, expected", [
-    ({"KERAS_BACKEND": "torch"}, True, "torch"),
-    ({}, True, "jax"),
-    ({}, False, "tensorflow"),
-])
+@pytest.mark.parametrize(
+    "env, tpu, expected",
+    [
+        ({"KERAS_BACKEND": "torch"}, True, "torch"),
+        ({}, True, "jax"),
+        ({}, False, "tensorflow"),
+    ],
+)
 def test_the_backend_is_jax_on_a_tpu_runtime_unless_set(monkeypatch, capsys, env, tpu, expected):
     monkeypatch.setenv("KERAS_BACKEND", "")  # so that monkeypatch restores it: choose_backend sets it
     monkeypatch.delenv("KERAS_BACKEND")
@@ -139,8 +153,10 @@ def test_the_backend_is_jax_on_a_tpu_runtime_unless_set(monkeypatch, capsys, env
 @pytest.mark.backend
 def test_jax_spreads_the_model_over_all_its_devices():
     """Two host devices stand in for a TPU's cores: DataParallel over both, batch doubled."""
-    code = ("import keras; from flowers_lab.accelerator import detect; a = detect();"
-            "print(a.replicas, a.batch_size, type(a.distribution).__name__)")
+    code = (
+        "import keras; from flowers_lab.accelerator import detect; a = detect();"
+        "print(a.replicas, a.batch_size, type(a.distribution).__name__)"
+    )
     env = {**os.environ, "KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]

@@ -60,8 +60,10 @@ def _offline(**_):
 
 def test_imagenet_weights_fall_back_when_they_cannot_be_downloaded(capsys):
     assert pretrained_weights(_offline, "imagenet", 96, fallback="offline") == "offline"
-    assert "_offline: ImageNet weights cannot be downloaded ([Errno -2] Name or service not known); using offline" \
+    assert (
+        "_offline: ImageNet weights cannot be downloaded ([Errno -2] Name or service not known); using offline"
         in capsys.readouterr().out
+    )
     assert pretrained_weights(_offline, "imagenet", 96) is None
     assert "using random weights" in capsys.readouterr().out
     assert pretrained_weights(lambda **_: None, "imagenet", 96) == "imagenet"
@@ -90,11 +92,24 @@ def _validation_accuracy(pretrained_weights_file, trainable, flowers, epochs=4):
     data = load_flowers(flowers, image_size=96, batch_size=32)
     backbone = mobilenet_v2(96, OFFLINE_ALPHA, pretrained_weights_file, bn_momentum=0.9)
     backbone.trainable = trainable
-    model = keras.Sequential([keras.Input([96, 96, 3]), keras.layers.Rescaling(1 / 127.5, offset=-1), backbone,
-                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(5, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input([96, 96, 3]),
+            keras.layers.Rescaling(1 / 127.5, offset=-1),
+            backbone,
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(5, activation="softmax"),
+        ]
+    )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(data.train, steps_per_epoch=data.steps_per_epoch, epochs=epochs, verbose=0,
-                        validation_data=data.validation, validation_steps=data.validation_steps)
+    history = model.fit(
+        data.train,
+        steps_per_epoch=data.steps_per_epoch,
+        epochs=epochs,
+        verbose=0,
+        validation_data=data.validation,
+        validation_steps=data.validation_steps,
+    )
     return history.history["val_accuracy"][-1]
 
 

@@ -30,21 +30,33 @@ def hints(feedback: Feedback, expected: str):
 
 # Lesson 1 ---------------------------------------------------------------------------------
 
+
 def test_decode_jpeg_solution_starter_and_a_right_answer_written_otherwise():
     passes(lesson01.decode_jpeg(answer(1, "decode_jpeg")))
-    hints(lesson01.decode_jpeg(answer(1, "decode_jpeg", starter=True)),
-          "a 24x16 RGB photo should decode to shape (16, 24, 3), not (100, 100, 3)")
+    hints(
+        lesson01.decode_jpeg(answer(1, "decode_jpeg", starter=True)),
+        "a 24x16 RGB photo should decode to shape (16, 24, 3), not (100, 100, 3)",
+    )
     passes(lesson01.decode_jpeg(lambda f: tf.io.decode_image(tf.io.read_file(f), channels=3, expand_animations=False)))
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (lambda f: tf.io.read_file(f), "that is the file's bytes: decode them"),
-    (lambda f: (tf.io.decode_jpeg(tf.io.read_file(f)), f), "return only the image here"),
-    (lambda f: tf.io.decode_jpeg(tf.io.read_file(f.numpy())), "runs as a TensorFlow graph"),
-    (lambda f: tf.io.decode_jpeg(f, channels=3), "often the file's *name*: read the file first with tf.io.read_file"),
-    (lambda f: tf.image.convert_image_dtype(tf.io.decode_jpeg(tf.io.read_file(f), channels=3), tf.float32),
-     "decode_jpeg gives uint8 pixels (0 to 255); yours are float32"),
-], ids=["bytes only", "pair too soon", ".numpy()", "name decoded", "floats"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (lambda f: tf.io.read_file(f), "that is the file's bytes: decode them"),
+        (lambda f: (tf.io.decode_jpeg(tf.io.read_file(f)), f), "return only the image here"),
+        (lambda f: tf.io.decode_jpeg(tf.io.read_file(f.numpy())), "runs as a TensorFlow graph"),
+        (
+            lambda f: tf.io.decode_jpeg(f, channels=3),
+            "often the file's *name*: read the file first with tf.io.read_file",
+        ),
+        (
+            lambda f: tf.image.convert_image_dtype(tf.io.decode_jpeg(tf.io.read_file(f), channels=3), tf.float32),
+            "decode_jpeg gives uint8 pixels (0 to 255); yours are float32",
+        ),
+    ],
+    ids=["bytes only", "pair too soon", ".numpy()", "name decoded", "floats"],
+)
 def test_decode_jpeg_mistakes(wrong, expected):
     hints(lesson01.decode_jpeg(wrong), expected)
 
@@ -57,16 +69,21 @@ def test_decode_jpeg_and_label_solution_starter_and_right_answers_written_otherw
     passes(lesson01.decode_jpeg_and_label(answer(1, "decode_jpeg_and_label")))
     hints(lesson01.decode_jpeg_and_label(answer(1, "decode_jpeg_and_label", starter=True)), "that is the whole path")
     passes(lesson01.decode_jpeg_and_label(lambda f: (_image(f), tf.strings.split(f, "/")[-2])))
-    passes(lesson01.decode_jpeg_and_label(
-        lambda f: (_image(f), tf.strings.regex_replace(f, r".*/([^/]+)/[^/]+$", r"\1"))))
+    passes(
+        lesson01.decode_jpeg_and_label(lambda f: (_image(f), tf.strings.regex_replace(f, r".*/([^/]+)/[^/]+$", r"\1")))
+    )
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (lambda f: (_image(f), tf.strings.split(f, "/")[-1]), "that is the file's name; the class is the folder above"),
-    (lambda f: _image(f), "return a pair: image, label"),
-    (lambda f: (_image(f), f.split("/")[-2]), "not .numpy() or Python string methods"),
-    (lambda f: (_image(f), tf.strings.split(f, "/")[1]), "for /"),
-], ids=["file name", "image only", "str.split", "wrong part"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (lambda f: (_image(f), tf.strings.split(f, "/")[-1]), "that is the file's name; the class is the folder above"),
+        (lambda f: _image(f), "return a pair: image, label"),
+        (lambda f: (_image(f), f.split("/")[-2]), "not .numpy() or Python string methods"),
+        (lambda f: (_image(f), tf.strings.split(f, "/")[1]), "for /"),
+    ],
+    ids=["file name", "image only", "str.split", "wrong part"],
+)
 def test_decode_jpeg_and_label_mistakes(wrong, expected):
     hints(lesson01.decode_jpeg_and_label(wrong), expected)
 
@@ -75,24 +92,46 @@ def test_training_batches_solution_starter_and_a_right_answer_written_otherwise(
     passes(lesson01.training_batches(answer(1, "training_batches")))
     hints(lesson01.training_batches(answer(1, "training_batches", starter=True)), "drop_remainder=True")
     feedback = lesson01.training_batches(
-        lambda d, b: d.repeat().shuffle(1000).batch(b, drop_remainder=True).prefetch(A))
+        lambda d, b: d.repeat().shuffle(1000).batch(b, drop_remainder=True).prefetch(A)
+    )
     passes(feedback)
     assert "not cached" in feedback.message, "Correct says only what it saw"
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (lambda d, b: d.batch(b, drop_remainder=True).shuffle(100).repeat().prefetch(A), "shuffle before .batch()"),
-    (lambda d, b: d.shuffle(100).batch(b, drop_remainder=True).prefetch(A), ".repeat() it"),
-    (lambda d, b: d.repeat().batch(b, drop_remainder=True).prefetch(A), "the images come in their original order"),
-    (lambda d, b: d.shuffle(100).cache().repeat().batch(b, drop_remainder=True).prefetch(A),
-     "every epoch comes in the same order: shuffle after .cache()"),
-    (lambda d, b: d.shuffle(2).repeat().batch(b, drop_remainder=True).prefetch(A), "the shuffle buffer is too small"),
-    (lambda d, b: d.shuffle(100).repeat().batch(b, drop_remainder=True), "end with .prefetch(tf.data.AUTOTUNE)"),
-    (lambda d, b: d.shuffle(100).repeat().prefetch(A), "group them with .batch(batch_size)"),
-    (lambda d, b: d.shuffle(100).repeat().batch(32, drop_remainder=True).prefetch(A), "pass batch_size to .batch()"),
-    (lambda d, b: d.map(lambda x, y: x).batch(b), "keep the (image, label) pairs"),
-], ids=["batch then shuffle", "no repeat", "no shuffle", "shuffle then cache", "tiny buffer", "no prefetch",
-        "no batch", "fixed batch size", "labels dropped"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (lambda d, b: d.batch(b, drop_remainder=True).shuffle(100).repeat().prefetch(A), "shuffle before .batch()"),
+        (lambda d, b: d.shuffle(100).batch(b, drop_remainder=True).prefetch(A), ".repeat() it"),
+        (lambda d, b: d.repeat().batch(b, drop_remainder=True).prefetch(A), "the images come in their original order"),
+        (
+            lambda d, b: d.shuffle(100).cache().repeat().batch(b, drop_remainder=True).prefetch(A),
+            "every epoch comes in the same order: shuffle after .cache()",
+        ),
+        (
+            lambda d, b: d.shuffle(2).repeat().batch(b, drop_remainder=True).prefetch(A),
+            "the shuffle buffer is too small",
+        ),
+        (lambda d, b: d.shuffle(100).repeat().batch(b, drop_remainder=True), "end with .prefetch(tf.data.AUTOTUNE)"),
+        (lambda d, b: d.shuffle(100).repeat().prefetch(A), "group them with .batch(batch_size)"),
+        (
+            lambda d, b: d.shuffle(100).repeat().batch(32, drop_remainder=True).prefetch(A),
+            "pass batch_size to .batch()",
+        ),
+        (lambda d, b: d.map(lambda x, y: x).batch(b), "keep the (image, label) pairs"),
+    ],
+    ids=[
+        "batch then shuffle",
+        "no repeat",
+        "no shuffle",
+        "shuffle then cache",
+        "tiny buffer",
+        "no prefetch",
+        "no batch",
+        "fixed batch size",
+        "labels dropped",
+    ],
+)
 def test_training_batches_mistakes(wrong, expected):
     hints(lesson01.training_batches(wrong), expected)
 
@@ -103,31 +142,41 @@ def test_validation_batches_solution_starter_and_a_right_answer_written_otherwis
     passes(lesson01.validation_batches(lambda d, b: d.batch(b).prefetch(A)))
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (lambda d, b: d.batch(b).repeat().prefetch(A), "no .repeat()"),
-    (lambda d, b: d.batch(b, drop_remainder=True).prefetch(A), "2 of 22 images are missing: drop_remainder=True"),
-    (lambda d, b: d.batch(b), "end with .prefetch"),
-    (lambda d, b: d.concatenate(d).batch(b).prefetch(A), "every validation image should come exactly once"),
-], ids=["repeated", "remainder dropped", "no prefetch", "twice"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (lambda d, b: d.batch(b).repeat().prefetch(A), "no .repeat()"),
+        (lambda d, b: d.batch(b, drop_remainder=True).prefetch(A), "2 of 22 images are missing: drop_remainder=True"),
+        (lambda d, b: d.batch(b), "end with .prefetch"),
+        (lambda d, b: d.concatenate(d).batch(b).prefetch(A), "every validation image should come exactly once"),
+    ],
+    ids=["repeated", "remainder dropped", "no prefetch", "twice"],
+)
 def test_validation_batches_mistakes(wrong, expected):
     hints(lesson01.validation_batches(wrong), expected)
 
 
 # Lesson 2 ---------------------------------------------------------------------------------
 
+
 def test_to_tfrecord_solution_starter_and_a_right_answer_written_otherwise():
     passes(lesson02.to_tfrecord(answer(2, "to_tfrecord")))
-    hints(lesson02.to_tfrecord(answer(2, "to_tfrecord", starter=True)),
-          "lacks field 'class'; class: an int64 feature holding the class index")
+    hints(
+        lesson02.to_tfrecord(answer(2, "to_tfrecord", starter=True)),
+        "lacks field 'class'; class: an int64 feature holding the class index",
+    )
 
     def with_tf_one_hot(image_bytes, class_name, height, width):
         index = CLASSES.index(class_name)
-        feature = {"image": tf.train.Feature(bytes_list=tf.train.BytesList(value=[image_bytes])),
-                   "class": tf.train.Feature(int64_list=tf.train.Int64List(value=[index])),
-                   "label": tf.train.Feature(bytes_list=tf.train.BytesList(value=[bytes(class_name, "utf-8")])),
-                   "size": tf.train.Feature(int64_list=tf.train.Int64List(value=[height, width])),
-                   "one_hot_class": tf.train.Feature(float_list=tf.train.FloatList(
-                       value=tf.one_hot(index, len(CLASSES)).numpy().tolist()))}
+        feature = {
+            "image": tf.train.Feature(bytes_list=tf.train.BytesList(value=[image_bytes])),
+            "class": tf.train.Feature(int64_list=tf.train.Int64List(value=[index])),
+            "label": tf.train.Feature(bytes_list=tf.train.BytesList(value=[bytes(class_name, "utf-8")])),
+            "size": tf.train.Feature(int64_list=tf.train.Int64List(value=[height, width])),
+            "one_hot_class": tf.train.Feature(
+                float_list=tf.train.FloatList(value=tf.one_hot(index, len(CLASSES)).numpy().tolist())
+            ),
+        }
         return tf.train.Example(features=tf.train.Features(feature=feature))
 
     passes(lesson02.to_tfrecord(with_tf_one_hot))
@@ -146,18 +195,35 @@ def _record(**fields):
     return to_tfrecord
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (_record(size=lambda i, c, h, w: tf.train.Feature(int64_list=tf.train.Int64List(value=[w, h]))),
-     "'size' should be [height, width]"),
-    (lambda i, c, h, w: {"image": i}, "return a tf.train.Example"),
-    (lambda i, c, h, w: CLASSES.index(c.upper()), "your code raised ValueError: tuple.index(x): x not in tuple (line "),
-    (_record(**{"class": lambda i, c, h, w: tf.train.Feature(int64_list=tf.train.Int64List(value=CLASSES.index(c)))}),
-     "a tf.train.Feature holds a list: wrap a single value in brackets"),
-    (_record(label=lambda i, c, h, w: tf.train.Feature(bytes_list=tf.train.BytesList(value=[c]))),
-     "a BytesList holds bytes, not str: encode text first"),
-    (_record(one_hot_class=lambda i, c, h, w: tf.train.Feature(float_list=tf.train.FloatList(value=[1.0]))),
-     "'one_hot_class' has 1 values, expected 5"),
-], ids=["size swapped", "a dict", "crashes", "value not in a list", "str label", "one-hot of one"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (
+            _record(size=lambda i, c, h, w: tf.train.Feature(int64_list=tf.train.Int64List(value=[w, h]))),
+            "'size' should be [height, width]",
+        ),
+        (lambda i, c, h, w: {"image": i}, "return a tf.train.Example"),
+        (
+            lambda i, c, h, w: CLASSES.index(c.upper()),
+            "your code raised ValueError: tuple.index(x): x not in tuple (line ",
+        ),
+        (
+            _record(
+                **{"class": lambda i, c, h, w: tf.train.Feature(int64_list=tf.train.Int64List(value=CLASSES.index(c)))}
+            ),
+            "a tf.train.Feature holds a list: wrap a single value in brackets",
+        ),
+        (
+            _record(label=lambda i, c, h, w: tf.train.Feature(bytes_list=tf.train.BytesList(value=[c]))),
+            "a BytesList holds bytes, not str: encode text first",
+        ),
+        (
+            _record(one_hot_class=lambda i, c, h, w: tf.train.Feature(float_list=tf.train.FloatList(value=[1.0]))),
+            "'one_hot_class' has 1 values, expected 5",
+        ),
+    ],
+    ids=["size swapped", "a dict", "crashes", "value not in a list", "str label", "one-hot of one"],
+)
 def test_to_tfrecord_mistakes(wrong, expected):
     hints(lesson02.to_tfrecord(wrong), expected)
 
@@ -177,15 +243,16 @@ def _good_name(index, count, shards):
 
 
 def _even(records, shards):
-    return [records[i * len(records) // shards:(i + 1) * len(records) // shards] for i in range(shards)]
+    return [records[i * len(records) // shards : (i + 1) * len(records) // shards] for i in range(shards)]
 
 
 def test_write_tfrecords_solution_starter_and_a_right_answer_written_otherwise():
     passes(lesson02.write_tfrecords(answer(2, "write_tfrecords")))
     hints(lesson02.write_tfrecords(answer(2, "write_tfrecords", starter=True)), "found flowers.tfrec")
     per_file = -(-11 // 3)  # the workshop's way: full files, the last one shorter
-    feedback = lesson02.write_tfrecords(_writer(_good_name, lambda r, s: [r[i:i + per_file]
-                                                                          for i in range(0, len(r), per_file)]))
+    feedback = lesson02.write_tfrecords(
+        _writer(_good_name, lambda r, s: [r[i : i + per_file] for i in range(0, len(r), per_file)])
+    )
     passes(feedback)
     assert "3 shards of 4, 4, 3" in feedback.message
 
@@ -196,30 +263,53 @@ def _serialized_objects(records, folder, shards):
             writer.write(tf.train.Example.FromString(record))
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (_writer(_good_name, lambda r, s: [r[i * (len(r) // s):(i + 1) * (len(r) // s)] for i in range(s)]),
-     "2 of 11 missing, 0 written again (the last shard takes what is left over)"),
-    (_writer(_good_name, lambda r, s: [r] * s), "0 of 11 missing, 22 written again"),
-    (_writer(lambda i, n, s: f"flowers{i}-{n}.tfrec", _even), "NN the shard's number in two digits"),
-    (_writer(lambda i, n, s: f"flowers{i:02d}-{s}.tfrec", _even),
-     "flowers01-3.tfrec: name says 3 records, file holds 4"),
-    (_writer(lambda i, n, s: f"flowers{i + 1:02d}-{n}.tfrec", _even), "number the shards 00, 01, 02"),
-    (_serialized_objects, "write each record serialized, example.SerializeToString()"),
-    (lambda records, folder, shards: None, "nothing was written in the folder"),
-], ids=["remainder dropped", "all in each", "one digit", "shard count in name", "from 1", "Example objects", "nothing"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (
+            _writer(_good_name, lambda r, s: [r[i * (len(r) // s) : (i + 1) * (len(r) // s)] for i in range(s)]),
+            "2 of 11 missing, 0 written again (the last shard takes what is left over)",
+        ),
+        (_writer(_good_name, lambda r, s: [r] * s), "0 of 11 missing, 22 written again"),
+        (_writer(lambda i, n, s: f"flowers{i}-{n}.tfrec", _even), "NN the shard's number in two digits"),
+        (
+            _writer(lambda i, n, s: f"flowers{i:02d}-{s}.tfrec", _even),
+            "flowers01-3.tfrec: name says 3 records, file holds 4",
+        ),
+        (_writer(lambda i, n, s: f"flowers{i + 1:02d}-{n}.tfrec", _even), "number the shards 00, 01, 02"),
+        (_serialized_objects, "write each record serialized, example.SerializeToString()"),
+        (lambda records, folder, shards: None, "nothing was written in the folder"),
+    ],
+    ids=[
+        "remainder dropped",
+        "all in each",
+        "one digit",
+        "shard count in name",
+        "from 1",
+        "Example objects",
+        "nothing",
+    ],
+)
 def test_write_tfrecords_mistakes(wrong, expected):
     hints(lesson02.write_tfrecords(wrong), expected)
 
 
 def test_read_tfrecord_solution_starter_and_a_right_answer_written_otherwise():
     passes(lesson02.read_tfrecord(answer(2, "read_tfrecord")))
-    hints(lesson02.read_tfrecord(answer(2, "read_tfrecord", starter=True)),
-          "the class should come from the record's own 'class' field")
+    hints(
+        lesson02.read_tfrecord(answer(2, "read_tfrecord", starter=True)),
+        "the class should come from the record's own 'class' field",
+    )
 
     def full_layout(record):
-        parsed = tf.io.parse_single_example(record, {"image": tf.io.FixedLenFeature([], tf.string),
-                                                      "class": tf.io.FixedLenFeature([], tf.int64),
-                                                      "one_hot_class": tf.io.VarLenFeature(tf.float32)})
+        parsed = tf.io.parse_single_example(
+            record,
+            {
+                "image": tf.io.FixedLenFeature([], tf.string),
+                "class": tf.io.FixedLenFeature([], tf.int64),
+                "one_hot_class": tf.io.VarLenFeature(tf.float32),
+            },
+        )
         return tf.io.decode_image(parsed["image"], channels=3, expand_animations=False), parsed["class"]
 
     passes(lesson02.read_tfrecord(full_layout))
@@ -236,26 +326,42 @@ def _reader(layout, image=lambda bits: tf.io.decode_jpeg(bits, channels=3), labe
 _IMAGE = {"image": tf.io.FixedLenFeature([], tf.string)}
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (_reader({**_IMAGE, "class": tf.io.FixedLenFeature([], tf.int64)}, image=lambda bits: bits),
-     "decode the image bytes"),
-    (_reader({**_IMAGE, "class": tf.io.FixedLenFeature([], tf.string)}),
-     "the layout you parse with does not match the record"),
-    (_reader({**_IMAGE, "label": tf.io.FixedLenFeature([], tf.string)}, label="label"),
-     "the class should be one integer"),
-    (_reader({**_IMAGE, "class": tf.io.FixedLenFeature([], tf.int32)}), "does not match the record"),
-], ids=["undecoded", "class as string", "label instead of class", "int32"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (
+            _reader({**_IMAGE, "class": tf.io.FixedLenFeature([], tf.int64)}, image=lambda bits: bits),
+            "decode the image bytes",
+        ),
+        (
+            _reader({**_IMAGE, "class": tf.io.FixedLenFeature([], tf.string)}),
+            "the layout you parse with does not match the record",
+        ),
+        (
+            _reader({**_IMAGE, "label": tf.io.FixedLenFeature([], tf.string)}, label="label"),
+            "the class should be one integer",
+        ),
+        (_reader({**_IMAGE, "class": tf.io.FixedLenFeature([], tf.int32)}), "does not match the record"),
+    ],
+    ids=["undecoded", "class as string", "label instead of class", "int32"],
+)
 def test_read_tfrecord_mistakes(wrong, expected):
     hints(lesson02.read_tfrecord(wrong), expected)
 
 
 # Lesson 3 ---------------------------------------------------------------------------------
 
-def _dense(*hidden, scale=True, flatten=True, last=None, loss="sparse_categorical_crossentropy",
-           metrics=("accuracy",)):
-    model = keras.Sequential([keras.Input([8, 8, 3]), *([layers.Rescaling(1 / 255)] if scale else []),
-                              *([layers.Flatten()] if flatten else []), *hidden,
-                              *(last or [layers.Dense(5, activation="softmax")])])
+
+def _dense(*hidden, scale=True, flatten=True, last=None, loss="sparse_categorical_crossentropy", metrics=("accuracy",)):
+    model = keras.Sequential(
+        [
+            keras.Input([8, 8, 3]),
+            *([layers.Rescaling(1 / 255)] if scale else []),
+            *([layers.Flatten()] if flatten else []),
+            *hidden,
+            *(last or [layers.Dense(5, activation="softmax")]),
+        ]
+    )
     if loss:
         model.compile(optimizer="adam", loss=loss, metrics=list(metrics))
     return model
@@ -270,27 +376,65 @@ def test_dense_classifier_solution_starter_and_right_answers_written_otherwise()
     hints(lesson03.dense_classifier(answer(3, "dense", starter=True)), "add hidden Dense layers")
     logits = _dense(_relu(), last=[layers.Dense(5)], loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     passes(lesson03.dense_classifier(logits))
-    passes(lesson03.dense_classifier(_dense(layers.Dense(20), layers.ReLU(), last=[layers.Dense(5), layers.Softmax()],
-                                            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])))
+    passes(
+        lesson03.dense_classifier(
+            _dense(
+                layers.Dense(20),
+                layers.ReLU(),
+                last=[layers.Dense(5), layers.Softmax()],
+                metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+            )
+        )
+    )
     passes(lesson03.dense_classifier(_dense(_relu(), loss=keras.losses.SparseCategoricalCrossentropy())))
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (lambda: _dense(layers.Dense(20)), "has no activation: without one, stacked Dense layers are a single linear map"),
-    (lambda: _dense(_relu(), flatten=False), "lay the pixels out in one vector first with layers.Flatten()"),
-    (lambda: _dense(_relu(), scale=False), "start with keras.layers.Rescaling(1 / 255)"),
-    (lambda: _dense(_relu(), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)),
-     "already outputs probabilities (softmax): a loss with from_logits=True applies a second softmax"),
-    (lambda: _dense(_relu(), last=[layers.Dense(5)]), "gives raw scores (logits), not probabilities"),
-    (lambda: _dense(_relu(), loss="categorical_crossentropy"), "the labels are class indices (0 to 4), not one-hot"),
-    (lambda: _dense(_relu(), loss="mse"), "the labels are class indices"),
-    (lambda: _dense(_relu(), metrics=()), "add metrics=[\"accuracy\"]"),
-    (lambda: _dense(_relu(), metrics=["sparse_categorical_accuracy"]), "(you have sparse_categorical_accuracy)"),
-    (lambda: _dense(_relu(), metrics=[keras.metrics.Accuracy()]), "keras.metrics.Accuracy compares labels and outputs"),
-    (lambda: _dense(_relu(), loss=None), "compile the model"),
-    (lambda: _dense(_relu(), last=[layers.Dense(10, activation="softmax")]), "needs 5 units, one per class, not 10"),
-], ids=["no relu", "no flatten", "no rescaling", "from_logits on softmax", "logits without from_logits",
-        "one-hot loss", "mse", "no metric", "other metric name", "Accuracy()", "not compiled", "10 classes"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (
+            lambda: _dense(layers.Dense(20)),
+            "has no activation: without one, stacked Dense layers are a single linear map",
+        ),
+        (lambda: _dense(_relu(), flatten=False), "lay the pixels out in one vector first with layers.Flatten()"),
+        (lambda: _dense(_relu(), scale=False), "start with keras.layers.Rescaling(1 / 255)"),
+        (
+            lambda: _dense(_relu(), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)),
+            "already outputs probabilities (softmax): a loss with from_logits=True applies a second softmax",
+        ),
+        (lambda: _dense(_relu(), last=[layers.Dense(5)]), "gives raw scores (logits), not probabilities"),
+        (
+            lambda: _dense(_relu(), loss="categorical_crossentropy"),
+            "the labels are class indices (0 to 4), not one-hot",
+        ),
+        (lambda: _dense(_relu(), loss="mse"), "the labels are class indices"),
+        (lambda: _dense(_relu(), metrics=()), 'add metrics=["accuracy"]'),
+        (lambda: _dense(_relu(), metrics=["sparse_categorical_accuracy"]), "(you have sparse_categorical_accuracy)"),
+        (
+            lambda: _dense(_relu(), metrics=[keras.metrics.Accuracy()]),
+            "keras.metrics.Accuracy compares labels and outputs",
+        ),
+        (lambda: _dense(_relu(), loss=None), "compile the model"),
+        (
+            lambda: _dense(_relu(), last=[layers.Dense(10, activation="softmax")]),
+            "needs 5 units, one per class, not 10",
+        ),
+    ],
+    ids=[
+        "no relu",
+        "no flatten",
+        "no rescaling",
+        "from_logits on softmax",
+        "logits without from_logits",
+        "one-hot loss",
+        "mse",
+        "no metric",
+        "other metric name",
+        "Accuracy()",
+        "not compiled",
+        "10 classes",
+    ],
+)
 def test_dense_classifier_mistakes(wrong, expected):
     hints(lesson03.dense_classifier(wrong()), expected)
 
@@ -318,24 +462,40 @@ def test_transfer_model_solution_starter_and_a_right_answer_written_otherwise():
     passes(lesson03.transfer_model(*_transfer(layers.Rescaling(2 / 255, offset=-1))))
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (lambda: _transfer(layers.Rescaling(1 / 255)), "expects pixels from -1 to 1"),
-    (lambda: _transfer(layers.Rescaling(1 / 127.5)), "0, 127.5, 255 reach it as 0, 1, 2"),
-    (lambda: _transfer(layers.Rescaling(1 / 127.5, offset=-1), freeze=False), "pretrained.trainable = False"),
-    (lambda: _transfer(layers.Rescaling(1 / 127.5, offset=-1), units=1000), "needs 5 units"),
-    (lambda: (_transfer(layers.Rescaling(1 / 127.5, offset=-1))[0],
-              _transfer(layers.Rescaling(1 / 127.5, offset=-1))[1]), "put `pretrained` itself in the model"),
-], ids=["0..1", "0..2", "not frozen", "ImageNet's 1000 classes", "another pretrained"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (lambda: _transfer(layers.Rescaling(1 / 255)), "expects pixels from -1 to 1"),
+        (lambda: _transfer(layers.Rescaling(1 / 127.5)), "0, 127.5, 255 reach it as 0, 1, 2"),
+        (lambda: _transfer(layers.Rescaling(1 / 127.5, offset=-1), freeze=False), "pretrained.trainable = False"),
+        (lambda: _transfer(layers.Rescaling(1 / 127.5, offset=-1), units=1000), "needs 5 units"),
+        (
+            lambda: (
+                _transfer(layers.Rescaling(1 / 127.5, offset=-1))[0],
+                _transfer(layers.Rescaling(1 / 127.5, offset=-1))[1],
+            ),
+            "put `pretrained` itself in the model",
+        ),
+    ],
+    ids=["0..1", "0..2", "not frozen", "ImageNet's 1000 classes", "another pretrained"],
+)
 def test_transfer_model_mistakes(wrong, expected):
     hints(lesson03.transfer_model(*wrong()), expected)
 
 
 # Lesson 4 ---------------------------------------------------------------------------------
 
+
 def _convnet(*body, head=None, scale=True, size=32, compiled=True):
-    model = keras.Sequential([keras.Input([size, size, 3]), *([layers.Rescaling(1 / 255)] if scale else []), *body,
-                              *(head if head is not None else [layers.GlobalAveragePooling2D()]),
-                              layers.Dense(5, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input([size, size, 3]),
+            *([layers.Rescaling(1 / 255)] if scale else []),
+            *body,
+            *(head if head is not None else [layers.GlobalAveragePooling2D()]),
+            layers.Dense(5, activation="softmax"),
+        ]
+    )
     if compiled:
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -357,18 +517,25 @@ def test_flatten_convnet_solution_starter_and_right_answers_written_otherwise():
     passes(lesson04.flatten_convnet(answer(4, "flatten_model")))
     hints(lesson04.flatten_convnet(answer(4, "flatten_model", starter=True)), "1 Conv2D layer(s): stack at least 3")
     passes(lesson04.flatten_convnet(_convnet(*_strided(3), head=[layers.Flatten()])))
-    bn_relu = [item for _ in range(3) for item in (_conv(activation=None), layers.BatchNormalization(), layers.ReLU(),
-                                                    layers.MaxPooling2D(2))]
+    bn_relu = [
+        item
+        for _ in range(3)
+        for item in (_conv(activation=None), layers.BatchNormalization(), layers.ReLU(), layers.MaxPooling2D(2))
+    ]
     passes(lesson04.flatten_convnet(_convnet(*bn_relu, head=[layers.Flatten(), layers.Dropout(0.2)])))
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (lambda: _convnet(*_pooled(3, activation=None), head=[layers.Flatten()]), "has no activation: stacked linear"),
-    (lambda: _convnet(_conv(), _conv(), _conv(), head=[layers.Flatten()]), "the feature maps are still 32x32"),
-    (lambda: _convnet(*_pooled(3)), "this first step keeps the Flatten + Dense head"),
-    (lambda: _convnet(*_pooled(3), head=[layers.Flatten()], scale=False), "start with keras.layers.Rescaling"),
-    (lambda: _convnet(*_pooled(3), head=[layers.Flatten()], compiled=False), "compile the model"),
-], ids=["no activation", "no downsampling", "GAP already", "no rescaling", "not compiled"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (lambda: _convnet(*_pooled(3, activation=None), head=[layers.Flatten()]), "has no activation: stacked linear"),
+        (lambda: _convnet(_conv(), _conv(), _conv(), head=[layers.Flatten()]), "the feature maps are still 32x32"),
+        (lambda: _convnet(*_pooled(3)), "this first step keeps the Flatten + Dense head"),
+        (lambda: _convnet(*_pooled(3), head=[layers.Flatten()], scale=False), "start with keras.layers.Rescaling"),
+        (lambda: _convnet(*_pooled(3), head=[layers.Flatten()], compiled=False), "compile the model"),
+    ],
+    ids=["no activation", "no downsampling", "GAP already", "no rescaling", "not compiled"],
+)
 def test_flatten_convnet_mistakes(wrong, expected):
     hints(lesson04.flatten_convnet(wrong()), expected)
 
@@ -382,26 +549,37 @@ def test_flatten_convnet_feedback_counts_the_heads_weights():
 def test_gap_convnet_solution_starter_and_right_answers_written_otherwise():
     flatten_model = answer(4, "flatten_model")
     passes(lesson04.gap_convnet(answer(4, "gap_model")))
-    hints(lesson04.gap_convnet(answer(4, "gap_model", starter=True, flatten_model=flatten_model)),
-          "the Flatten + Dense head still holds 4,805 of your 25,863 weights")
+    hints(
+        lesson04.gap_convnet(answer(4, "gap_model", starter=True, flatten_model=flatten_model)),
+        "the Flatten + Dense head still holds 4,805 of your 25,863 weights",
+    )
     passes(lesson04.gap_convnet(_convnet(*_strided(3))))
     passes(lesson04.gap_convnet(_convnet(*_pooled(3), head=[layers.GlobalMaxPooling2D()])))
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (lambda: _convnet(*_pooled(3), head=[layers.Flatten()]), "replace Flatten with layers.GlobalAveragePooling2D()"),
-    (lambda: _convnet(*_pooled(3), head=[layers.MaxPooling2D(4), layers.Flatten()]), "the Flatten + Dense head"),
-    (lambda: _convnet(*_pooled(3), head=[]), "the output has shape (None, 4, 4, 5)"),
-    (lambda: _convnet(_conv(), _conv(), *_pooled(1)), "the feature maps are still 16x16 of 32x32"),
-], ids=["Flatten", "pool then Flatten", "no head", "too little pooling"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (
+            lambda: _convnet(*_pooled(3), head=[layers.Flatten()]),
+            "replace Flatten with layers.GlobalAveragePooling2D()",
+        ),
+        (lambda: _convnet(*_pooled(3), head=[layers.MaxPooling2D(4), layers.Flatten()]), "the Flatten + Dense head"),
+        (lambda: _convnet(*_pooled(3), head=[]), "the output has shape (None, 4, 4, 5)"),
+        (lambda: _convnet(_conv(), _conv(), *_pooled(1)), "the feature maps are still 16x16 of 32x32"),
+    ],
+    ids=["Flatten", "pool then Flatten", "no head", "too little pooling"],
+)
 def test_gap_convnet_mistakes(wrong, expected):
     hints(lesson04.gap_convnet(wrong()), expected)
 
 
 def test_convnet_solution_starter_and_right_answers_written_otherwise():
     passes(lesson04.convnet(answer(4, "model", image_size=48)))
-    hints(lesson04.convnet(answer(4, "model", starter=True, gap_model=answer(4, "gap_model"))),
-          "3 Conv2D layer(s): stack at least 5")
+    hints(
+        lesson04.convnet(answer(4, "model", starter=True, gap_model=answer(4, "gap_model"))),
+        "3 Conv2D layer(s): stack at least 5",
+    )
     passes(lesson04.convnet(_convnet(*_strided(4), _conv(size=1))))
     x = keras.Input([32, 32, 3])
     y = layers.Rescaling(1 / 255)(x)
@@ -413,17 +591,22 @@ def test_convnet_solution_starter_and_right_answers_written_otherwise():
     passes(lesson04.convnet(functional))
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (lambda: _convnet(*_pooled(5)), "add a 1x1 convolution"),
-    (lambda: _convnet(*_pooled(4), _conv(size=1, activation=None)), "has no activation"),
-    (lambda: _convnet(*_pooled(4), _conv(size=1), head=[layers.Flatten()]), "keep the global-average-pooling head"),
-    (lambda: _convnet(*_pooled(4), _conv(size=1), scale=False), "Rescaling(1 / 255)"),
-], ids=["no 1x1", "linear 1x1", "Flatten again", "no rescaling"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (lambda: _convnet(*_pooled(5)), "add a 1x1 convolution"),
+        (lambda: _convnet(*_pooled(4), _conv(size=1, activation=None)), "has no activation"),
+        (lambda: _convnet(*_pooled(4), _conv(size=1), head=[layers.Flatten()]), "keep the global-average-pooling head"),
+        (lambda: _convnet(*_pooled(4), _conv(size=1), scale=False), "Rescaling(1 / 255)"),
+    ],
+    ids=["no 1x1", "linear 1x1", "Flatten again", "no rescaling"],
+)
 def test_convnet_mistakes(wrong, expected):
     hints(lesson04.convnet(wrong()), expected)
 
 
 # Lesson 5 ---------------------------------------------------------------------------------
+
 
 def _conv_bn(momentum=0.9, bias=False):
     def conv_bn(x, filters, size):
@@ -453,15 +636,22 @@ def test_fire_solution_starter_and_right_answers_written_otherwise():
     passes(lesson05.fire(_fire(join=layers.Concatenate())))
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (_fire(chained=True), "both expands should read the squeezed tensor, side by side"),
-    (_fire(join=layers.add), "join the two expands with layers.concatenate"),
-    (_fire(from_input=True), "yours has kernels [1, 3]: the squeeze's output is not used; the expands read it, not x"),
-    (_fire(halves=False), "gives 12x12x10; yours gives 12x12x20"),
-    (_fire(momentum=0.99), "use momentum=0.9"),
-    (_fire(bias=True), "use_bias=False"),
-    (lambda x, squeeze, expand: x.shape, "return the module's output (a Keras tensor), not a tuple"),
-], ids=["chained expands", "added", "expands read x", "full expand each", "momentum", "bias", "a shape"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (_fire(chained=True), "both expands should read the squeezed tensor, side by side"),
+        (_fire(join=layers.add), "join the two expands with layers.concatenate"),
+        (
+            _fire(from_input=True),
+            "yours has kernels [1, 3]: the squeeze's output is not used; the expands read it, not x",
+        ),
+        (_fire(halves=False), "gives 12x12x10; yours gives 12x12x20"),
+        (_fire(momentum=0.99), "use momentum=0.9"),
+        (_fire(bias=True), "use_bias=False"),
+        (lambda x, squeeze, expand: x.shape, "return the module's output (a Keras tensor), not a tuple"),
+    ],
+    ids=["chained expands", "added", "expands read x", "full expand each", "momentum", "bias", "a shape"],
+)
 def test_fire_mistakes(wrong, expected):
     hints(lesson05.fire(wrong), expected)
 
@@ -485,12 +675,19 @@ def test_squeezenet_solution_starter_and_a_right_answer_written_otherwise():
     passes(lesson05.squeezenet(_squeezenet()))
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (lambda: _squeezenet(pools=False), "the fire modules all work on 32x32 maps: put layers.MaxPooling2D(2) between"),
-    (lambda: _squeezenet(head=layers.Flatten), "end with layers.GlobalAveragePooling2D()"),
-    (lambda: _squeezenet(fires=1), "1 fire module(s): chain several"),
-    (lambda: _squeezenet(scale=False), "Rescaling(1 / 255)"),
-], ids=["no pooling", "Flatten head", "one fire", "no rescaling"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (
+            lambda: _squeezenet(pools=False),
+            "the fire modules all work on 32x32 maps: put layers.MaxPooling2D(2) between",
+        ),
+        (lambda: _squeezenet(head=layers.Flatten), "end with layers.GlobalAveragePooling2D()"),
+        (lambda: _squeezenet(fires=1), "1 fire module(s): chain several"),
+        (lambda: _squeezenet(scale=False), "Rescaling(1 / 255)"),
+    ],
+    ids=["no pooling", "Flatten head", "one fire", "no rescaling"],
+)
 def test_squeezenet_mistakes(wrong, expected):
     hints(lesson05.squeezenet(wrong()), expected)
 
@@ -505,29 +702,44 @@ def test_augment_solution_starter_and_right_answers_written_otherwise():
     passes(lesson05.augment(answer(5, "augment")))
     hints(lesson05.augment(answer(5, "augment", starter=True)), "no image was flipped")
     passes(lesson05.augment(_coin_flip))
-    passes(lesson05.augment(lambda image, label: (tf.image.random_brightness(tf.image.random_flip_left_right(image),
-                                                                             0.2), label)))
+    passes(
+        lesson05.augment(
+            lambda image, label: (tf.image.random_brightness(tf.image.random_flip_left_right(image), 0.2), label)
+        )
+    )
 
 
 def _flipped_always(image, label):
     return tf.image.random_saturation(tf.image.flip_left_right(image), 0, 2), label
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (_flipped_always, "every image is flipped"),
-    (lambda image, label: (tf.image.random_flip_up_down(tf.image.random_flip_left_right(image)), label),
-     "flip left-right only"),
-    (lambda image, label: (tf.image.random_flip_left_right(image), label), "the colours never change"),
-    (lambda image, label: (tf.image.random_flip_left_right(image), 0), "leave the label as it is"),
-    (lambda image, label: tf.image.random_flip_left_right(image), "return the pair: image, label"),
-    (lambda image, label: (tf.image.convert_image_dtype(tf.image.random_flip_left_right(image), tf.float32), label),
-     "keep the image's shape and dtype"),
-], ids=["always flipped", "upside down", "no colour change", "label lost", "image only", "floats"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (_flipped_always, "every image is flipped"),
+        (
+            lambda image, label: (tf.image.random_flip_up_down(tf.image.random_flip_left_right(image)), label),
+            "flip left-right only",
+        ),
+        (lambda image, label: (tf.image.random_flip_left_right(image), label), "the colours never change"),
+        (lambda image, label: (tf.image.random_flip_left_right(image), 0), "leave the label as it is"),
+        (lambda image, label: tf.image.random_flip_left_right(image), "return the pair: image, label"),
+        (
+            lambda image, label: (
+                tf.image.convert_image_dtype(tf.image.random_flip_left_right(image), tf.float32),
+                label,
+            ),
+            "keep the image's shape and dtype",
+        ),
+    ],
+    ids=["always flipped", "upside down", "no colour change", "label lost", "image only", "floats"],
+)
 def test_augment_mistakes(wrong, expected):
     hints(lesson05.augment(wrong), expected)
 
 
 # Lesson 6 ---------------------------------------------------------------------------------
+
 
 def _fine_tune(freeze=False, output_dtype=None, scale=1 / 127.5, separate_softmax=False):
     def fine_tune_model(pretrained):
@@ -552,14 +764,24 @@ def test_fine_tune_model_solution_starter_and_a_right_answer_written_otherwise()
     assert keras.config.dtype_policy().name == "float32", "the check puts the policy back"
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (_fine_tune(), "under mixed_float16 your output is float16: float16 (GPUs) cannot hold a probability below 6e-8"),
-    (_fine_tune(), "under mixed_bfloat16 your output is bfloat16: bfloat16 (TPUs) has float32's range, so nothing "
-                   "rounds to 0, but only 3 significant digits"),
-    (_fine_tune(freeze=True, output_dtype="float32"), "leave pretrained.trainable = True"),
-    (_fine_tune(output_dtype="float32", scale=1 / 255), "expects pixels from -1 to 1"),
-    (lambda pretrained: pretrained, "return a model with `pretrained` itself in it"),
-], ids=["no float32 output on GPUs", "on TPUs", "frozen", "0..1 pixels", "the pretrained model alone"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (
+            _fine_tune(),
+            "under mixed_float16 your output is float16: float16 (GPUs) cannot hold a probability below 6e-8",
+        ),
+        (
+            _fine_tune(),
+            "under mixed_bfloat16 your output is bfloat16: bfloat16 (TPUs) has float32's range, so nothing "
+            "rounds to 0, but only 3 significant digits",
+        ),
+        (_fine_tune(freeze=True, output_dtype="float32"), "leave pretrained.trainable = True"),
+        (_fine_tune(output_dtype="float32", scale=1 / 255), "expects pixels from -1 to 1"),
+        (lambda pretrained: pretrained, "return a model with `pretrained` itself in it"),
+    ],
+    ids=["no float32 output on GPUs", "on TPUs", "frozen", "0..1 pixels", "the pretrained model alone"],
+)
 def test_fine_tune_model_mistakes(wrong, expected):
     """On a CPU (float32 everywhere) a head without dtype="float32" looks right: the check builds the
     model under each mixed policy, so CPU learners meet the point of the exercise too."""
@@ -574,7 +796,7 @@ def test_learning_rate_solution_starter_and_a_right_answer_written_otherwise():
     def with_interp(epoch, start, peak, minimum, ramp_epochs, sustain_epochs, decay):
         after = max(0, epoch - ramp_epochs - sustain_epochs)
         ramp = float(np.interp(epoch, [0, ramp_epochs], [start, peak]))
-        return ramp if epoch <= ramp_epochs + sustain_epochs else (peak - minimum) * decay ** after + minimum
+        return ramp if epoch <= ramp_epochs + sustain_epochs else (peak - minimum) * decay**after + minimum
 
     passes(lesson06.learning_rate(with_interp))
 
@@ -587,22 +809,27 @@ def _schedule(ramp_shift=0, towards_zero=False, sustain=True, exponent_shift=0):
         if epoch < ramp_epochs + sustain_epochs:
             return peak
         k = epoch - ramp_epochs - sustain_epochs + exponent_shift
-        return peak * decay ** k if towards_zero else minimum + (peak - minimum) * decay ** k
+        return peak * decay**k if towards_zero else minimum + (peak - minimum) * decay**k
 
     return learning_rate
 
 
-@pytest.mark.parametrize("wrong, expected", [
-    (_schedule(ramp_shift=1), "the ramp is one epoch ahead"),
-    (_schedule(towards_zero=True), "decay towards the minimum, not towards 0"),
-    (_schedule(sustain=False), "epochs 3 to 5 should hold the peak, 0.001"),
-    (_schedule(exponent_shift=1), "With start=1e-05, peak=0.0004"),
-], ids=["ramp ahead", "decays to 0", "no sustain", "decay a step early"])
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (_schedule(ramp_shift=1), "the ramp is one epoch ahead"),
+        (_schedule(towards_zero=True), "decay towards the minimum, not towards 0"),
+        (_schedule(sustain=False), "epochs 3 to 5 should hold the peak, 0.001"),
+        (_schedule(exponent_shift=1), "With start=1e-05, peak=0.0004"),
+    ],
+    ids=["ramp ahead", "decays to 0", "no sustain", "decay a step early"],
+)
 def test_learning_rate_mistakes(wrong, expected):
     hints(lesson06.learning_rate(wrong), expected)
 
 
 # When the learner's code raises -----------------------------------------------------------
+
 
 def _raised(function):
     try:
@@ -617,7 +844,8 @@ def test_the_informative_line_of_a_graph_error_is_shown_not_its_node():
     assert "[[{{node" in str(error)
     assert error_line(error) == "slice index 9 of dimension 0 out of bounds."
     assert explain(error).message.startswith(
-        "your code raised InvalidArgumentError: slice index 9 of dimension 0 out of bounds.")
+        "your code raised InvalidArgumentError: slice index 9 of dimension 0 out of bounds."
+    )
 
 
 def test_an_error_found_while_tracing_shows_the_line_after_in_user_code():

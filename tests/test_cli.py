@@ -48,10 +48,13 @@ def test_inspect_exits_non_zero_and_names_every_bad_shard(sample_shards, tmp_pat
     assert captured.err == "flowers-lab: error: 1 of 3 shards are bad\n"
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["inspect", "/nowhere/*.tfrec"], "flowers-lab: error: /nowhere/*.tfrec: no .tfrec files match\n"),
-    (["convert", "/nowhere", "/tmp/x"], "flowers-lab: error: /nowhere: not a folder of class sub-folders\n"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["inspect", "/nowhere/*.tfrec"], "flowers-lab: error: /nowhere/*.tfrec: no .tfrec files match\n"),
+        (["convert", "/nowhere", "/tmp/x"], "flowers-lab: error: /nowhere: not a folder of class sub-folders\n"),
+    ],
+)
 def test_bad_paths_are_one_line_errors(capsys, argv, message):
     assert main(argv) == 1
     assert capsys.readouterr().err == message
@@ -59,8 +62,9 @@ def test_bad_paths_are_one_line_errors(capsys, argv, message):
 
 def test_doctor_reports_versions_accelerator_and_data(tmp_path, monkeypatch):
     env = {"FLOWERS_LAB_DATA": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, "-m", "flowers_lab.cli", "doctor"], capture_output=True, text=True,
-                            env=env, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "flowers_lab.cli", "doctor"], capture_output=True, text=True, env=env, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     lines = result.stdout.splitlines()
     assert lines[0].startswith("TensorFlow 2.") and "Keras 3." in lines[0]
@@ -87,6 +91,7 @@ def test_pretrain_backbone_keeps_the_committed_weights_unless_told(capsys):
 
     before = OFFLINE_WEIGHTS.read_bytes()
     assert main(["pretrain-backbone", "--epochs", "1"]) == 1
-    assert capsys.readouterr().err == (f"flowers-lab: error: {OFFLINE_WEIGHTS}: already exists; "
-                                       "pass overwrite (--overwrite) to replace it\n")
+    assert capsys.readouterr().err == (
+        f"flowers-lab: error: {OFFLINE_WEIGHTS}: already exists; pass overwrite (--overwrite) to replace it\n"
+    )
     assert OFFLINE_WEIGHTS.read_bytes() == before

@@ -23,8 +23,11 @@ def _imports(path: Path) -> set[str]:
     """The parts of ``flowers_lab`` a module imports (``data`` for ``flowers_lab.data.reader``)."""
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else (
-            [alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+        names = (
+            [node.module]
+            if isinstance(node, ast.ImportFrom) and node.module
+            else ([alias.name for alias in node.names] if isinstance(node, ast.Import) else [])
+        )
         found |= {name.split(".")[1] for name in names if name.startswith("flowers_lab.")}
     return found
 
@@ -41,17 +44,25 @@ def test_each_part_imports_only_what_lies_below_it():
 
 
 def test_only_the_command_uses_the_authoring_tools():
-    users = {str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
-             if "authoring" in _imports(path) and _part(path) != "authoring"}
+    users = {
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.rglob("*.py")
+        if "authoring" in _imports(path) and _part(path) != "authoring"
+    }
     assert users == {"cli.py"}
 
 
 def test_without_the_authoring_extra_run_ends_in_one_line_that_says_what_to_install():
     hide = "import sys; sys.modules.update(nbformat=None, papermill=None); from flowers_lab.cli import main; "
-    result = subprocess.run([sys.executable, "-c", hide + "sys.exit(main(['run', '--lessons', '1']))"],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", hide + "sys.exit(main(['run', '--lessons', '1']))"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
-        'flowers-lab: error: this command needs the authoring tools (nbformat is not installed): '
-        'pip install "flowers-lab[authoring]"')
+        "flowers-lab: error: this command needs the authoring tools (nbformat is not installed): "
+        'pip install "flowers-lab[authoring]"'
+    )
     assert "Traceback" not in result.stderr

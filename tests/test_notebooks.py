@@ -57,9 +57,9 @@ def _solved_playground(executed, lesson, copy):
     for cell, answer in zip(pasted.cells, solution.cells, strict=True):
         if "exercise" in cell.metadata.get(KEY, {}):
             cell.source = answer.source
-    assert [c.source for c in pasted.cells if c.cell_type == "code"] == \
-        [c.source for c in clean(solution, lesson.solution.name).cells if c.cell_type == "code"], \
-        "the playground with the solutions pasted in is the solution's code"
+    assert [c.source for c in pasted.cells if c.cell_type == "code"] == [
+        c.source for c in clean(solution, lesson, lesson.solution.name).cells if c.cell_type == "code"
+    ], "the playground with the solutions pasted in is the solution's code"
     notebook = nbformat.read(executed, as_version=4)
     ran = [c for c in notebook.cells if "injected-parameters" not in c.metadata.get("tags", [])]
     for mine, theirs in zip(ran, pasted.cells, strict=True):
@@ -67,8 +67,9 @@ def _solved_playground(executed, lesson, copy):
         if mine.source.startswith("check."):
             mine.metadata["tags"] = [*mine.metadata.get("tags", []), "nbval-check-output"]
     injected = next(c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", []))
-    injected.source += "".join(f"\n{name} = {value!r}" for name, value in
-                               lesson.parameters(quick=True, short_training=True).items())
+    injected.source += "".join(
+        f"\n{name} = {value!r}" for name, value in lesson.parameters(quick=True, short_training=True).items()
+    )
     copy.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, copy)
     return copy
@@ -99,9 +100,24 @@ def test_the_solution_runs_passes_its_checks_and_reports(lesson, data_root, tmp_
     checks = [text for cell, text in _outputs(executed) if cell.source.startswith("check.")]
     assert checks and all(text.startswith("✅ Correct") for text in checks), checks
     rerun = _solved_playground(executed, lesson, tmp_path / "nbval" / lesson.playground.name)
-    nbval = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "-q", "-p", "no:cacheprovider",
-                            "--rootdir", str(rerun.parent), str(rerun)],
-                           cwd=rerun.parent, capture_output=True, text=True, timeout=600)
+    nbval = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--nbval-lax",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(rerun.parent),
+            str(rerun),
+        ],
+        cwd=rerun.parent,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert nbval.returncode == 0, nbval.stdout[-3000:]
 
 

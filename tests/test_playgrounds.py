@@ -94,3 +94,14 @@ def test_playground_exercises_hold_the_starter_not_the_solution(lesson):
         elif meta.get("role") != "badge":
             assert theirs.source == mine.source
     assert exercises >= 1
+
+
+@pytest.mark.parametrize("lesson", curriculum.LESSONS, ids=lambda lesson: lesson.slug)
+def test_notebooks_open_in_colab_on_the_runtime_their_lesson_needs(lesson):
+    for path in (lesson.solution, lesson.playground):
+        metadata = nbformat.read(path, as_version=4).metadata
+        if lesson.runtime is None:
+            assert "accelerator" not in metadata, path.name
+        else:
+            assert (metadata["accelerator"], metadata["colab"]["gpuType"]) == ("GPU", lesson.runtime), path.name
+    assert (curriculum.lesson(1).runtime, curriculum.lesson(4).runtime) == (None, "T4")

@@ -114,14 +114,17 @@ def _not_a_jpeg(path):
     _write_records(path, lambda e: e.features.feature["image"].bytes_list.value.__setitem__(0, b"nope"))
 
 
-@pytest.mark.parametrize("corrupt, message", [
-    (_truncate, r"flowers03-5\.tfrec: truncated or corrupt after \d records"),
-    (_garble, r"flowers03-5\.tfrec: truncated or corrupt after 0 records"),
-    (_empty, r"flowers03-5\.tfrec: holds no records"),
-    (_missing_field, r"flowers03-5\.tfrec: record 2 lacks field 'class'"),
-    (_long_one_hot, r"flowers03-5\.tfrec: record 2 'one_hot_class' has 6 values, expected 5"),
-    (_not_a_jpeg, r"flowers03-5\.tfrec: truncated or corrupt after 2 records"),
-])
+@pytest.mark.parametrize(
+    "corrupt, message",
+    [
+        (_truncate, r"flowers03-5\.tfrec: truncated or corrupt after \d records"),
+        (_garble, r"flowers03-5\.tfrec: truncated or corrupt after 0 records"),
+        (_empty, r"flowers03-5\.tfrec: holds no records"),
+        (_missing_field, r"flowers03-5\.tfrec: record 2 lacks field 'class'"),
+        (_long_one_hot, r"flowers03-5\.tfrec: record 2 'one_hot_class' has 6 values, expected 5"),
+        (_not_a_jpeg, r"flowers03-5\.tfrec: truncated or corrupt after 2 records"),
+    ],
+)
 def test_bad_shards_stop_with_one_line_naming_the_file(tmp_path, corrupt, message):
     _shards_with(tmp_path, 5, corrupt)
     with pytest.raises(DataError, match=message) as caught:
@@ -144,7 +147,9 @@ def test_shards_of_several_image_sizes_stop_with_a_line_naming_a_file_unless_res
         shutil.copy(written.shards[0], mixed / f"flowers{index:02d}-60.tfrec")
     with pytest.raises(DataError) as error:
         load_flowers(mixed, batch_size=8, validation_fraction=0.5)
-    assert str(error.value) == (f"{mixed / 'flowers01-60.tfrec'}: holds images of 96x96, flowers00-60.tfrec of 48x48: "
-                                "images of several sizes cannot be batched; pass image_size to resize them all to one")
+    assert str(error.value) == (
+        f"{mixed / 'flowers01-60.tfrec'}: holds images of 96x96, flowers00-60.tfrec of 48x48: "
+        "images of several sizes cannot be batched; pass image_size to resize them all to one"
+    )
     images, _ = next(iter(load_flowers(mixed, image_size=32, batch_size=8, validation_fraction=0.5).train))
     assert images.shape == (8, 32, 32, 3)

@@ -23,8 +23,11 @@ def _notebook(path, *sources):
 def test_a_run_reports_figures_and_a_failure_with_its_cell(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(curriculum, "NOTEBOOKS", tmp_path)
     good, bad = Lesson(8, "good", "A good lesson", quick={"RATE": 0.5}), Lesson(9, "bad", "A bad lesson")
-    _notebook(good.solution, "RATE = 1.0", "from flowers_lab.results import report\n"
-              "report(validation_accuracy=RATE, images_per_s=120.0)")
+    _notebook(
+        good.solution,
+        "RATE = 1.0",
+        "from flowers_lab.results import report\nreport(validation_accuracy=RATE, images_per_s=120.0)",
+    )
     _notebook(bad.solution, "DIVISOR = 0", "1 / DIVISOR")
     before = good.solution.read_bytes()
     runs = run_lessons([good, bad], out=tmp_path / "build", quick=True)

@@ -52,8 +52,14 @@ def test_an_existing_sample_is_reused_and_another_folder_is_never_touched(sample
 
 def _train(model, data, epochs):
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    history = model.fit(data.train, steps_per_epoch=data.steps_per_epoch, epochs=epochs,
-                        validation_data=data.validation, validation_steps=data.validation_steps, verbose=0)
+    history = model.fit(
+        data.train,
+        steps_per_epoch=data.steps_per_epoch,
+        epochs=epochs,
+        validation_data=data.validation,
+        validation_steps=data.validation_steps,
+        verbose=0,
+    )
     return history.history["val_accuracy"]
 
 
@@ -65,15 +71,30 @@ def test_a_small_convnet_learns_the_sample_in_a_few_epochs_and_a_dense_net_does_
     layers = keras.layers
 
     def conv(filters):
-        return [layers.Conv2D(filters, 3, padding="same", use_bias=False),
-                layers.BatchNormalization(momentum=0.9), layers.Activation("relu")]
+        return [
+            layers.Conv2D(filters, 3, padding="same", use_bias=False),
+            layers.BatchNormalization(momentum=0.9),
+            layers.Activation("relu"),
+        ]
 
     start = [keras.Input((48, 48, 3)), layers.Rescaling(1 / 255)]
-    convnet = keras.Sequential([*start, *conv(16), layers.MaxPooling2D(), *conv(32), layers.MaxPooling2D(),
-                                *conv(64), layers.MaxPooling2D(), *conv(64),
-                                layers.GlobalAveragePooling2D(), layers.Dense(5, activation="softmax")])
-    dense = keras.Sequential([*start, layers.Flatten(), layers.Dense(128, activation="relu"),
-                              layers.Dense(5, activation="softmax")])
+    convnet = keras.Sequential(
+        [
+            *start,
+            *conv(16),
+            layers.MaxPooling2D(),
+            *conv(32),
+            layers.MaxPooling2D(),
+            *conv(64),
+            layers.MaxPooling2D(),
+            *conv(64),
+            layers.GlobalAveragePooling2D(),
+            layers.Dense(5, activation="softmax"),
+        ]
+    )
+    dense = keras.Sequential(
+        [*start, layers.Flatten(), layers.Dense(128, activation="relu"), layers.Dense(5, activation="softmax")]
+    )
     convnet_accuracy = _train(convnet, data, epochs=10)
     dense_accuracy = _train(dense, data, epochs=10)
     print(f"convnet {convnet_accuracy}\ndense {dense_accuracy}")

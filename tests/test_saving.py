@@ -8,9 +8,15 @@ from flowers_lab.saving import save_new
 
 
 def _model():
-    model = keras.Sequential([keras.Input([8, 8, 3]), keras.layers.Rescaling(1 / 127.5, offset=-1),
-                              keras.layers.Conv2D(4, 3), keras.layers.GlobalAveragePooling2D(),
-                              keras.layers.Dense(5, activation="softmax", dtype="float32")])
+    model = keras.Sequential(
+        [
+            keras.Input([8, 8, 3]),
+            keras.layers.Rescaling(1 / 127.5, offset=-1),
+            keras.layers.Conv2D(4, 3),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(5, activation="softmax", dtype="float32"),
+        ]
+    )
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     return model
 
@@ -20,8 +26,9 @@ def test_the_reloaded_model_predicts_the_same(tmp_path):
     saved = save_new(model, tmp_path / "flowers.keras")
     assert saved == tmp_path / "flowers.keras"
     batch = np.random.default_rng(0).integers(0, 255, size=(4, 8, 8, 3)).astype("float32")
-    np.testing.assert_allclose(keras.models.load_model(saved).predict(batch, verbose=0),
-                               model.predict(batch, verbose=0), atol=1e-6)
+    np.testing.assert_allclose(
+        keras.models.load_model(saved).predict(batch, verbose=0), model.predict(batch, verbose=0), atol=1e-6
+    )
 
 
 def test_an_existing_file_is_kept_and_the_next_free_name_used(tmp_path):

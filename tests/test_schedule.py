@@ -68,8 +68,17 @@ def test_an_interrupted_training_continues_from_its_last_finished_epoch(tmp_path
     fresh.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     epochs = _Epochs()
     restored = []
-    fresh.fit(x, y, epochs=6, verbose=0, callbacks=[*training_callbacks(rate, backup), epochs,
-              keras.callbacks.LambdaCallback(on_train_begin=lambda logs: restored.extend(fresh.get_weights()))])
+    fresh.fit(
+        x,
+        y,
+        epochs=6,
+        verbose=0,
+        callbacks=[
+            *training_callbacks(rate, backup),
+            epochs,
+            keras.callbacks.LambdaCallback(on_train_begin=lambda logs: restored.extend(fresh.get_weights())),
+        ],
+    )
     assert epochs.seen == [3, 4, 5]
     np.testing.assert_allclose(epochs.rates, [rate(3), rate(4), rate(5)], rtol=1e-5)
     for a, b in zip(restored, weights_at_interruption, strict=True):

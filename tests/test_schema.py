@@ -84,7 +84,7 @@ def test_original_shards_load_with_our_reader(tmp_path):
     labels = [CLASSES[i % 5] for i in range(12)]
     for shard in range(3):
         with tf.io.TFRecordWriter(str(tmp_path / f"flowers{shard:02d}-4.tfrec")) as writer:
-            for label in labels[shard * 4:shard * 4 + 4]:
+            for label in labels[shard * 4 : shard * 4 + 4]:
                 colour = np.full([32, 32, 3], 40 * CLASSES.index(label), np.uint8)
                 jpeg = tf.io.encode_jpeg(colour, optimize_size=True, chroma_downsampling=False).numpy()
                 writer.write(original_to_tfrecord(writer, jpeg, label.encode(), 32, 32).SerializeToString())

@@ -33,8 +33,9 @@ def test_each_read_waits_for_its_round_trip():
 def test_a_bucket_overlaps_the_round_trips_of_files_opened_in_parallel():
     """tf.data's own pool has a thread per core: on 2 cores, 16 waits "in parallel" would take 8
     round trips. In a simulated bucket they overlap as network requests do."""
-    reads = tf.data.Dataset.from_tensor_slices(["a"] * 16).map(with_round_trip(tf.strings.upper, 200),
-                                                               num_parallel_calls=16)
+    reads = tf.data.Dataset.from_tensor_slices(["a"] * 16).map(
+        with_round_trip(tf.strings.upper, 200), num_parallel_calls=16
+    )
     start = time.perf_counter()
     assert len(list(like_a_bucket(reads))) == 16
     assert time.perf_counter() - start < 4 * 0.2, "16 round trips of 0.2 s overlapped at most 4 deep"
@@ -62,8 +63,12 @@ def test_wrong_predictions_are_red_and_name_the_truth():
 
 
 def test_training_curves_draw_training_and_validation_with_labels():
-    history = {"loss": [1.6, 1.2, 0.9], "val_loss": [1.5, 1.3, 1.1],
-               "accuracy": [0.3, 0.5, 0.7], "val_accuracy": [0.35, 0.45, 0.6]}
+    history = {
+        "loss": [1.6, 1.2, 0.9],
+        "val_loss": [1.5, 1.3, 1.1],
+        "accuracy": [0.3, 0.5, 0.7],
+        "val_accuracy": [0.35, 0.45, 0.6],
+    }
     figure = training_curves(history, title="Lesson 4")
     loss, accuracy = figure.axes
     assert (loss.get_title(), accuracy.get_title()) == ("Loss", "Accuracy")

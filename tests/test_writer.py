@@ -30,15 +30,18 @@ def _decode(shard):
     return tf.io.decode_jpeg(example.features.feature["image"].bytes_list.value[0]).numpy()
 
 
-@pytest.mark.parametrize("mode, colour, fmt, expected", [
-    ("RGB", (200, 10, 10), "PNG", (200, 10, 10)),
-    ("P", 0, "GIF", (0, 0, 0)),
-    ("RGB", (10, 200, 10), "BMP", (10, 200, 10)),
-    ("L", 128, "JPEG", (128, 128, 128)),
-    ("CMYK", (0, 255, 255, 0), "JPEG", (255, 0, 0)),
-    ("RGBA", (0, 0, 255, 255), "PNG", (0, 0, 255)),
-    ("LA", (60, 255), "PNG", (60, 60, 60)),
-])
+@pytest.mark.parametrize(
+    "mode, colour, fmt, expected",
+    [
+        ("RGB", (200, 10, 10), "PNG", (200, 10, 10)),
+        ("P", 0, "GIF", (0, 0, 0)),
+        ("RGB", (10, 200, 10), "BMP", (10, 200, 10)),
+        ("L", 128, "JPEG", (128, 128, 128)),
+        ("CMYK", (0, 255, 255, 0), "JPEG", (255, 0, 0)),
+        ("RGBA", (0, 0, 255, 255), "PNG", (0, 0, 255)),
+        ("LA", (60, 255), "PNG", (60, 60, 60)),
+    ],
+)
 def test_every_kind_of_photo_becomes_a_square_rgb_jpeg(tmp_path, mode, colour, fmt, expected):
     path = tmp_path / f"photo.{fmt.lower()}"
     _save(path, Image.new(mode, (50, 40), colour), fmt)
@@ -50,8 +53,13 @@ def test_every_kind_of_photo_becomes_a_square_rgb_jpeg(tmp_path, mode, colour, f
 
 def test_all_formats_in_class_folders_are_counted(tmp_path):
     src = tmp_path / "photos"
-    for path, fmt in (("daisy/a.png", "PNG"), ("daisy/b.gif", "GIF"), ("roses/c.bmp", "BMP"),
-                      ("roses/d.JPG", "JPEG"), ("tulips/e.jpeg", "JPEG")):
+    for path, fmt in (
+        ("daisy/a.png", "PNG"),
+        ("daisy/b.gif", "GIF"),
+        ("roses/c.bmp", "BMP"),
+        ("roses/d.JPG", "JPEG"),
+        ("tulips/e.jpeg", "JPEG"),
+    ):
         _save(src / path, Image.new("RGB", (50, 40)), fmt)
     report = write_shards(src, tmp_path / "out", size=32, shards=6, log=None)
     assert report.per_class == {"daisy": 2, "dandelion": 0, "roses": 2, "sunflowers": 0, "tulips": 1}
@@ -163,8 +171,10 @@ def test_shards_mix_classes_split_evenly_and_pass_the_checks(sample_photos, tmp_
 def test_same_seed_gives_byte_identical_shards_in_two_processes(sample_photos, tmp_path):
     """Protobuf serialises the map of a record's features in an order that may change from one
     process to the next; within one process it happens to repeat, so the test uses two."""
-    write = ("import sys; from flowers_lab.data.writer import write_shards; "
-             f"write_shards({str(sample_photos)!r}, sys.argv[1], size=32, shards=3, log=None)")
+    write = (
+        "import sys; from flowers_lab.data.writer import write_shards; "
+        f"write_shards({str(sample_photos)!r}, sys.argv[1], size=32, shards=3, log=None)"
+    )
     for name in ("a", "b"):
         subprocess.run([sys.executable, "-c", write, str(tmp_path / name)], check=True, timeout=300)
     a, b = (sorted((tmp_path / name).glob("*.tfrec")) for name in ("a", "b"))

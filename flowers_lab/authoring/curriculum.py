@@ -32,6 +32,8 @@ class Lesson:
     quick: dict = field(default_factory=dict)
     """Parameters that make the lesson small enough for CI (the defaults are the workshop's)."""
     target: str = ""
+    runtime: str | None = "T4"
+    """The Colab GPU the lesson opens on (its notebooks' metadata); None: a CPU runtime will do."""
     """What to expect with the real photos: the original workshop's result, said as the original's
     (this edition has not been measured on the real photos: they need the network)."""
 
@@ -65,27 +67,53 @@ class Lesson:
 
 
 LESSONS: tuple[Lesson, ...] = (
-    Lesson(1, "tf_data", "Fun with tf.data.Dataset",
-           quick={"SAMPLE_PER_CLASS": 20, "IMAGES_TO_TIME": 60, "LATENCY_MS": 20},
-           target="a dataset of (image, label) pairs; one-file-at-a-time loading rates"),
-    Lesson(2, "tfrecords", "Flower pictures to TFRecords",
-           quick={"SAMPLE_PER_CLASS": 20, "IMAGE_SIZE": 96, "IMAGES_TO_TIME": 60, "LATENCY_MS": 20},
-           target="16 shards written and read back; shards beat single files behind a round trip"),
-    Lesson(3, "transfer_learning", "Transfer learning",
-           quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 96, "DENSE_EPOCHS": 1, "EPOCHS": 4, "WEIGHTS": "offline"},
-           target="the original reached 86% validation accuracy in 10 epochs with ImageNet weights (its target: about "
-                  "75%); the dense classifier far below"),
-    Lesson(4, "convnet", "Your own convnet",
-           quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "STEP_EPOCHS": 3, "EPOCHS": 8},
-           target="the original's model (step 3) reached 70% validation accuracy in 20 epochs (its target: beat "
-                  "lesson 3's 75%)"),
-    Lesson(5, "squeezenet", "Squeezenet, the functional way",
-           quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "EPOCHS": 6},
-           target="the original reached 81% validation accuracy in 35 epochs (its target: 80%)"),
-    Lesson(6, "xception", "Xception, fine-tuned",
-           quick={"SAMPLE_PER_CLASS": 20, "IMAGE_SIZE": 71, "EPOCHS": 3, "STEPS_PER_EPOCH": 3, "WEIGHTS": None},
-           target="the original reached 96.8% validation accuracy in 12 epochs with ImageNet weights (its target: "
-                  "above 95%)"),
+    Lesson(
+        1,
+        "tf_data",
+        "Fun with tf.data.Dataset",
+        quick={"SAMPLE_PER_CLASS": 20, "IMAGES_TO_TIME": 60, "LATENCY_MS": 20},
+        target="a dataset of (image, label) pairs; one-file-at-a-time loading rates",
+        runtime=None,
+    ),
+    Lesson(
+        2,
+        "tfrecords",
+        "Flower pictures to TFRecords",
+        quick={"SAMPLE_PER_CLASS": 20, "IMAGE_SIZE": 96, "IMAGES_TO_TIME": 60, "LATENCY_MS": 20},
+        target="16 shards written and read back; shards beat single files behind a round trip",
+        runtime=None,
+    ),
+    Lesson(
+        3,
+        "transfer_learning",
+        "Transfer learning",
+        quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 96, "DENSE_EPOCHS": 1, "EPOCHS": 4, "WEIGHTS": "offline"},
+        target="the original reached 86% validation accuracy in 10 epochs with ImageNet weights (its target: about "
+        "75%); the dense classifier far below",
+    ),
+    Lesson(
+        4,
+        "convnet",
+        "Your own convnet",
+        quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "STEP_EPOCHS": 3, "EPOCHS": 8},
+        target="the original's model (step 3) reached 70% validation accuracy in 20 epochs (its target: beat "
+        "lesson 3's 75%)",
+    ),
+    Lesson(
+        5,
+        "squeezenet",
+        "Squeezenet, the functional way",
+        quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "EPOCHS": 6},
+        target="the original reached 81% validation accuracy in 35 epochs (its target: 80%)",
+    ),
+    Lesson(
+        6,
+        "xception",
+        "Xception, fine-tuned",
+        quick={"SAMPLE_PER_CLASS": 20, "IMAGE_SIZE": 71, "EPOCHS": 3, "STEPS_PER_EPOCH": 3, "WEIGHTS": None},
+        target="the original reached 96.8% validation accuracy in 12 epochs with ImageNet weights (its target: "
+        "above 95%)",
+    ),
 )
 
 

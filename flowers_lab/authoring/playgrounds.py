@@ -46,10 +46,20 @@ def setup_cell() -> str:
     )
 
 
-def clean(notebook: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+def colab_metadata(lesson: Lesson) -> dict:
+    """Notebook metadata that makes Colab open the lesson on the runtime it needs."""
+    if lesson.runtime is None:
+        return {"colab": {"provenance": []}}
+    return {"accelerator": "GPU", "colab": {"provenance": [], "gpuType": lesson.runtime}}
+
+
+def clean(notebook: nbformat.NotebookNode, lesson: Lesson, name: str) -> nbformat.NotebookNode:
     """The notebook with no outputs or execution counts, its setup cell and its badge (for
-    the notebook file ``name``) written from the templates."""
+    the notebook file ``name``) written from the templates, and Colab's runtime metadata."""
     notebook = copy.deepcopy(notebook)
+    for key in ("accelerator", "colab"):
+        notebook.metadata.pop(key, None)
+    notebook.metadata.update(colab_metadata(lesson))
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
@@ -63,7 +73,7 @@ def clean(notebook: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
 
 def playground(solution: nbformat.NotebookNode, lesson: Lesson) -> nbformat.NotebookNode:
     """The playground of a lesson, from its solution notebook."""
-    notebook = clean(solution, lesson.playground.name)
+    notebook = clean(solution, lesson, lesson.playground.name)
     for cell in notebook.cells:
         meta = cell.metadata.get(KEY, {})
         if meta.get("role") == "title":
@@ -83,8 +93,10 @@ def expected(lesson: Lesson) -> dict:
     if not lesson.solution.exists():
         raise DataError(f"{lesson.solution}: lesson {lesson.number}'s solution notebook is missing")
     solution = nbformat.read(lesson.solution, as_version=4)
-    return {lesson.solution: nbformat.writes(clean(solution, lesson.solution.name)) + "\n",
-            lesson.playground: nbformat.writes(playground(solution, lesson)) + "\n"}
+    return {
+        lesson.solution: nbformat.writes(clean(solution, lesson, lesson.solution.name)) + "\n",
+        lesson.playground: nbformat.writes(playground(solution, lesson)) + "\n",
+    }
 
 
 def sync(lessons: Sequence[Lesson] = LESSONS, check: bool = False) -> list[str]:

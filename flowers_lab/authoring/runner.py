@@ -30,8 +30,9 @@ class LessonRun:
         return "failed" if self.error else "ok"
 
 
-def run_notebook(source: Path, executed: Path, parameters: dict,
-                 backend: str | None = None) -> tuple[dict, str | None, dict]:
+def run_notebook(
+    source: Path, executed: Path, parameters: dict, backend: str | None = None
+) -> tuple[dict, str | None, dict]:
     """Execute ``source`` into ``executed``; return the figures it reported, the error if any,
     and the environment it reported."""
     import nbformat
@@ -43,8 +44,14 @@ def run_notebook(source: Path, executed: Path, parameters: dict,
         os.environ["KERAS_BACKEND"] = backend  # the kernel inherits this process's environment
     error = None
     try:
-        papermill.execute_notebook(str(source), str(executed), parameters=parameters, kernel_name="python3",
-                                   cwd=str(executed.parent), progress_bar=False)
+        papermill.execute_notebook(
+            str(source),
+            str(executed),
+            parameters=parameters,
+            kernel_name="python3",
+            cwd=str(executed.parent),
+            progress_bar=False,
+        )
     except papermill.PapermillExecutionError as failure:
         error = f"cell {failure.exec_count}: {failure.ename}: {str(failure.evalue).splitlines()[0][:160]}"
     finally:
@@ -62,8 +69,13 @@ def run_notebook(source: Path, executed: Path, parameters: dict,
     return figures, error, environment
 
 
-def run_lessons(lessons: Sequence[Lesson], out: Path = Path("build"), quick: bool = False,
-                backend: str | None = None, playgrounds: bool = False) -> list[LessonRun]:
+def run_lessons(
+    lessons: Sequence[Lesson],
+    out: Path = Path("build"),
+    quick: bool = False,
+    backend: str | None = None,
+    playgrounds: bool = False,
+) -> list[LessonRun]:
     """Execute each lesson's solution (or playground) notebook into ``out/notebooks``."""
     runs = []
     for lesson in lessons:
@@ -72,8 +84,10 @@ def run_lessons(lessons: Sequence[Lesson], out: Path = Path("build"), quick: boo
         start = time.perf_counter()
         figures, error, environment = run_notebook(source, executed, lesson.parameters(quick, playgrounds), backend)
         runs.append(LessonRun(lesson, executed, time.perf_counter() - start, figures, error, environment))
-        print(f"lesson {lesson.number}: {runs[-1].status} in {runs[-1].seconds:.0f} s"
-              + (f" ({error})" if error else ""), flush=True)
+        print(
+            f"lesson {lesson.number}: {runs[-1].status} in {runs[-1].seconds:.0f} s" + (f" ({error})" if error else ""),
+            flush=True,
+        )
     return runs
 
 
@@ -83,38 +97,60 @@ def table(runs: Sequence[LessonRun]) -> str:
     for run in runs:
         figures = dict(run.figures)
         accuracy = figures.pop("validation_accuracy", None)
-        rows.append((f"{run.lesson.number} {run.lesson.title}", run.status, f"{run.seconds:.0f} s",
-                     f"{accuracy:.3f}" if accuracy is not None else "-",
-                     run.error or ", ".join(f"{k.replace('_', ' ')} {v:.4g}" for k, v in figures.items())))
+        rows.append(
+            (
+                f"{run.lesson.number} {run.lesson.title}",
+                run.status,
+                f"{run.seconds:.0f} s",
+                f"{accuracy:.3f}" if accuracy is not None else "-",
+                run.error or ", ".join(f"{k.replace('_', ' ')} {v:.4g}" for k, v in figures.items()),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)) + "  " + row[4]
-                     for row in rows)
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)) + "  " + row[4]
+        for row in rows
+    )
 
 
 def write_report(runs: Sequence[LessonRun], out: Path) -> tuple[Path, Path]:
     """Write ``out/report.json`` and ``out/report.md``: per lesson its status, wall time, final
     accuracies and the workshop's target, and the environment the lessons reported."""
-    lessons = [{"lesson": run.lesson.number, "title": run.lesson.title, "status": run.status,
-                "seconds": round(run.seconds, 1), "training_accuracy": run.figures.get("training_accuracy"),
-                "validation_accuracy": run.figures.get("validation_accuracy"), "target": run.lesson.target,
-                "figures": run.figures, "error": run.error, "notebook": str(run.notebook),
-                "environment": run.environment} for run in runs]
+    lessons = [
+        {
+            "lesson": run.lesson.number,
+            "title": run.lesson.title,
+            "status": run.status,
+            "seconds": round(run.seconds, 1),
+            "training_accuracy": run.figures.get("training_accuracy"),
+            "validation_accuracy": run.figures.get("validation_accuracy"),
+            "target": run.lesson.target,
+            "figures": run.figures,
+            "error": run.error,
+            "notebook": str(run.notebook),
+            "environment": run.environment,
+        }
+        for run in runs
+    ]
     environment = {}
     for run in runs:
         environment.update(run.environment)
     generated = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
     out.mkdir(parents=True, exist_ok=True)
     as_json, as_markdown = out / "report.json", out / "report.md"
-    as_json.write_text(json.dumps({"generated": generated, "environment": environment, "lessons": lessons},
-                                  indent=1) + "\n")
+    as_json.write_text(
+        json.dumps({"generated": generated, "environment": environment, "lessons": lessons}, indent=1) + "\n"
+    )
     rows = ["| lesson | status | time | training acc. | validation acc. | target | data |", "|---" * 7 + "|"]
     for entry, run in zip(lessons, runs, strict=True):
         data = run.environment.get("data", "-")
         if "images" in run.environment:
             data += f", {run.environment['images']:,} images at {run.environment.get('image_size')} px"
-        rows.append(f"| {entry['lesson']} {entry['title']} | {entry['status']} | {entry['seconds']:.0f} s | "
-                    f"{_percent(entry['training_accuracy'])} | {_percent(entry['validation_accuracy'])} | "
-                    f"{entry['target']} | {data} |")
+        rows.append(
+            f"| {entry['lesson']} {entry['title']} | {entry['status']} | {entry['seconds']:.0f} s | "
+            f"{_percent(run.figures.get('training_accuracy'))} | {_percent(run.figures.get('validation_accuracy'))} | "
+            f"{entry['target']} | {data} |"
+        )
     failures = [f"- lesson {run.lesson.number}: {run.error}" for run in runs if run.error]
     per_lesson = ("data", "shards", "images", "image_size")  # in the table's data column
     setting = ", ".join(f"{key} {value}" for key, value in sorted(environment.items()) if key not in per_lesson)

@@ -40,21 +40,30 @@ def hint(message: str) -> Feedback:
 
 _KNOWN_ERRORS: tuple[tuple[str, str], ...] = (
     # (a pattern in the error's informative line, the hint that names the usual cause)
-    (r"Unknown image file format|Expected image \(JPEG",
-     "tf.io.decode_jpeg got bytes that are not an image, often the file's *name*: read the file first "
-     "with tf.io.read_file(filename) and decode what it returns"),
-    (r"object has no attribute '(numpy|split|decode|endswith|startswith|replace|lower|upper)'",
-     "inside Dataset.map your function runs as a TensorFlow graph, on tensors: use tf.* operations "
-     "(tf.strings.split, tf.io.read_file), not .numpy() or Python string methods"),
-    (r"must assign iterable|object is not iterable|expected bytes, (int|float) found",
-     "a tf.train.Feature holds a list: wrap a single value in brackets, e.g. Int64List(value=[class_index])"),
-    (r"write\(\): incompatible function arguments",
-     "a TFRecordWriter writes bytes: write each record serialized, example.SerializeToString()"),
-    (r"expected bytes, str found",
-     "a BytesList holds bytes, not str: encode text first, e.g. class_name.encode()"),
-    (r"Data types don't match|not in list of allowed values: float32, int64, string|was not parsed",
-     "the layout you parse with does not match the record: each field's dtype (tf.string, tf.int64 or "
-     "tf.float32) and length must be the ones it was written with"),
+    (
+        r"Unknown image file format|Expected image \(JPEG",
+        "tf.io.decode_jpeg got bytes that are not an image, often the file's *name*: read the file first "
+        "with tf.io.read_file(filename) and decode what it returns",
+    ),
+    (
+        r"object has no attribute '(numpy|split|decode|endswith|startswith|replace|lower|upper)'",
+        "inside Dataset.map your function runs as a TensorFlow graph, on tensors: use tf.* operations "
+        "(tf.strings.split, tf.io.read_file), not .numpy() or Python string methods",
+    ),
+    (
+        r"must assign iterable|object is not iterable|expected bytes, (int|float) found",
+        "a tf.train.Feature holds a list: wrap a single value in brackets, e.g. Int64List(value=[class_index])",
+    ),
+    (
+        r"write\(\): incompatible function arguments",
+        "a TFRecordWriter writes bytes: write each record serialized, example.SerializeToString()",
+    ),
+    (r"expected bytes, str found", "a BytesList holds bytes, not str: encode text first, e.g. class_name.encode()"),
+    (
+        r"Data types don't match|not in list of allowed values: float32, int64, string|was not parsed",
+        "the layout you parse with does not match the record: each field's dtype (tf.string, tf.int64 or "
+        "tf.float32) and length must be the ones it was written with",
+    ),
 )
 
 

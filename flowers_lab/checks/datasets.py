@@ -12,15 +12,14 @@ COUNT = 22
 def numbered(count: int = COUNT) -> tf.data.Dataset:
     """(image, label) pairs whose 4x4 RGB image is filled with its label, 0 to ``count - 1``:
     whatever a pipeline does, each element says where it came from."""
-    return tf.data.Dataset.range(count).map(
-        lambda i: (tf.fill([4, 4, 3], tf.cast(i, tf.uint8)), tf.cast(i, tf.int32)))
+    return tf.data.Dataset.range(count).map(lambda i: (tf.fill([4, 4, 3], tf.cast(i, tf.uint8)), tf.cast(i, tf.int32)))
 
 
 def labels_of(dataset: tf.data.Dataset, batches: int | None = None) -> list[int]:
     """The labels a batched dataset yields, in order, over ``batches`` batches (None: all), after
     checking that each image still matches its label."""
     labels = []
-    for images, batch_labels in (dataset.take(batches) if batches else dataset):
+    for images, batch_labels in dataset.take(batches) if batches else dataset:
         if not bool(tf.reduce_all(tf.cast(images[:, 0, 0, 0], tf.int32) == tf.cast(batch_labels, tf.int32))):
             raise PairingLost
         labels += [int(label) for label in batch_labels]

@@ -10,12 +10,23 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-TRANSPARENT = (keras.layers.BatchNormalization, keras.layers.Dropout, keras.layers.SpatialDropout2D,
-               keras.layers.GaussianNoise, keras.layers.LayerNormalization)
+TRANSPARENT = (
+    keras.layers.BatchNormalization,
+    keras.layers.Dropout,
+    keras.layers.SpatialDropout2D,
+    keras.layers.GaussianNoise,
+    keras.layers.LayerNormalization,
+)
 """Layers that change neither the shape nor the linearity of what passes through them."""
 
-NONLINEAR = (keras.layers.Activation, keras.layers.ReLU, keras.layers.LeakyReLU, keras.layers.ELU,
-             keras.layers.PReLU, keras.layers.Softmax)
+NONLINEAR = (
+    keras.layers.Activation,
+    keras.layers.ReLU,
+    keras.layers.LeakyReLU,
+    keras.layers.ELU,
+    keras.layers.PReLU,
+    keras.layers.Softmax,
+)
 """Layers whose only job is a non-linear activation."""
 
 
@@ -42,9 +53,12 @@ def _inputs(model: keras.Model) -> list:
 def _nodes(model: keras.Model, layer) -> list:
     """The nodes through which ``layer`` is called inside ``model`` (a layer may sit in several models)."""
     inside = {id(op) for op in [*operations(model), *_inputs(model)]}
-    return [node for node in layer._inbound_nodes
-            if all(id(parent.operation) in inside for parent in node.parent_nodes)
-            and (node.parent_nodes or id(layer) in inside)]
+    return [
+        node
+        for node in layer._inbound_nodes
+        if all(id(parent.operation) in inside for parent in node.parent_nodes)
+        and (node.parent_nodes or id(layer) in inside)
+    ]
 
 
 def parents(model: keras.Model, layer) -> list:
@@ -80,8 +94,12 @@ def activated(model: keras.Model, layer) -> bool:
     after = children(model, layer)
     if not after:
         return False
-    return all(isinstance(child, NONLINEAR) or named(child, *ACTIVATION_OPS)
-               or (isinstance(child, TRANSPARENT) and activated(model, child)) for child in after)
+    return all(
+        isinstance(child, NONLINEAR)
+        or named(child, *ACTIVATION_OPS)
+        or (isinstance(child, TRANSPARENT) and activated(model, child))
+        for child in after
+    )
 
 
 def of_kind(model: keras.Model, kind) -> list:

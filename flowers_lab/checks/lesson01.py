@@ -57,8 +57,10 @@ def decode_jpeg(function) -> Feedback:
     image = results[0]
     if image.dtype != tf.uint8:
         return hint(f"decode_jpeg gives uint8 pixels (0 to 255); yours are {image.dtype.name}: keep them as decoded")
-    return correct(f"each file name becomes its decoded photo: {Path(_photos()[0]).name}, a {_SIZE[0]}x{_SIZE[1]} "
-                   f"JPEG, is a {image.dtype.name} tensor of shape {tuple(image.shape)}")
+    return correct(
+        f"each file name becomes its decoded photo: {Path(_photos()[0]).name}, a {_SIZE[0]}x{_SIZE[1]} "
+        f"JPEG, is a {image.dtype.name} tensor of shape {tuple(image.shape)}"
+    )
 
 
 @guarded
@@ -76,8 +78,7 @@ def decode_jpeg_and_label(function) -> Feedback:
     expected, path = "roses", _photos()[0]
     got = label.numpy().decode()
     if got == path:
-        return hint("that is the whole path: split it with tf.strings.split(filename, '/') and take "
-                    "the folder's part")
+        return hint("that is the whole path: split it with tf.strings.split(filename, '/') and take the folder's part")
     if got == Path(path).name:
         return hint("that is the file's name; the class is the folder above it (index -2 after splitting)")
     if got != expected:
@@ -101,16 +102,17 @@ def _batched_problem(dataset, name: str) -> Feedback | None:
     if images.shape.rank == 3:
         return hint(f"the elements are single images of shape {images.shape}: group them with .batch(batch_size)")
     if images.shape.rank != 4:
-        return hint(f"a batch of images has shape [batch, height, width, 3]; yours has {images.shape} "
-                    "(batched twice?)")
+        return hint(f"a batch of images has shape [batch, height, width, 3]; yours has {images.shape} (batched twice?)")
     return None
 
 
 def _prefetch_problem(dataset) -> Feedback | None:
     steps = [step for step in transformations(dataset) if step != "options"]
     if steps[0] != "prefetch":
-        return hint("end with .prefetch(tf.data.AUTOTUNE): the next batches are then prepared on the CPU while "
-                    "the accelerator works on this one")
+        return hint(
+            "end with .prefetch(tf.data.AUTOTUNE): the next batches are then prepared on the CPU while "
+            "the accelerator works on this one"
+        )
     return None
 
 
@@ -124,39 +126,50 @@ def training_batches(function) -> Feedback:
         return problem
     size = dataset.element_spec[0].shape[0]
     if size is None:
-        return hint("give the batches a static size with .batch(batch_size, drop_remainder=True): TPUs compile "
-                    "for one batch shape, and a short last batch would not fit it")
+        return hint(
+            "give the batches a static size with .batch(batch_size, drop_remainder=True): TPUs compile "
+            "for one batch shape, and a short last batch would not fit it"
+        )
     if size != _BATCH:
         return hint(f"with batch_size={_BATCH} the batches hold {size} images: pass batch_size to .batch()")
     if ends(dataset):
-        return hint("training data should not run out: .repeat() it, and fit's steps_per_epoch says what an "
-                    "epoch is")
+        return hint("training data should not run out: .repeat() it, and fit's steps_per_epoch says what an epoch is")
     try:
         labels = labels_of(dataset, 3 * COUNT // _BATCH)
     except PairingLost:
-        return hint("an image no longer travels with its own label: shuffle and batch the (image, label) pairs "
-                    "together")
-    first, second = labels[:COUNT], labels[COUNT:2 * COUNT]
+        return hint(
+            "an image no longer travels with its own label: shuffle and batch the (image, label) pairs together"
+        )
+    first, second = labels[:COUNT], labels[COUNT : 2 * COUNT]
     if first == sorted(first) and len(set(first)) == COUNT:
-        return hint("the images come in their original order: .shuffle(buffer_size) them, so that every batch "
-                    "mixes classes")
-    batches = [labels[i:i + _BATCH] for i in range(0, len(labels), _BATCH)]
-    if all(batch == list(range(batch[0], batch[0] + _BATCH)) for batch in batches[:COUNT // _BATCH]):
-        return hint("each batch holds neighbouring images: shuffle before .batch(), not after (shuffling batches "
-                    "keeps the same images together every epoch)")
+        return hint(
+            "the images come in their original order: .shuffle(buffer_size) them, so that every batch mixes classes"
+        )
+    batches = [labels[i : i + _BATCH] for i in range(0, len(labels), _BATCH)]
+    if all(batch == list(range(batch[0], batch[0] + _BATCH)) for batch in batches[: COUNT // _BATCH]):
+        return hint(
+            "each batch holds neighbouring images: shuffle before .batch(), not after (shuffling batches "
+            "keeps the same images together every epoch)"
+        )
     moved = sum(abs(position - label) for position, label in enumerate(first)) / COUNT
     if moved < 2:
-        return hint(f"an image moves only {moved:.1f} places on average: the shuffle buffer is too small to mix; "
-                    "make it at least as large as the dataset (or a few thousand images)")
+        return hint(
+            f"an image moves only {moved:.1f} places on average: the shuffle buffer is too small to mix; "
+            "make it at least as large as the dataset (or a few thousand images)"
+        )
     if first == second:
-        return hint("every epoch comes in the same order: shuffle after .cache() (a cache keeps the first order it "
-                    "saw) and let the shuffle reshuffle at each pass (its default)")
+        return hint(
+            "every epoch comes in the same order: shuffle after .cache() (a cache keeps the first order it "
+            "saw) and let the shuffle reshuffle at each pass (its default)"
+        )
     problem = _prefetch_problem(dataset)
     if problem:
         return problem
     cached = ", cached" if "cache" in transformations(dataset) else " (not cached: right when the images do not fit)"
-    return correct(f"batches of {_BATCH} with a static shape, endless, shuffled before batching and differently "
-                   f"each epoch, prefetched{cached}")
+    return correct(
+        f"batches of {_BATCH} with a static shape, endless, shuffled before batching and differently "
+        f"each epoch, prefetched{cached}"
+    )
 
 
 @guarded
@@ -173,18 +186,24 @@ def validation_batches(function) -> Feedback:
     except PairingLost:
         return hint("an image no longer travels with its own label: batch the (image, label) pairs together")
     if len(labels) < COUNT and len(set(labels)) == len(labels):
-        return hint(f"{COUNT - len(labels)} of {COUNT} images are missing: drop_remainder=True drops the short "
-                    "last batch, and every validation image should count")
+        return hint(
+            f"{COUNT - len(labels)} of {COUNT} images are missing: drop_remainder=True drops the short "
+            "last batch, and every validation image should count"
+        )
     if sorted(labels) != list(range(COUNT)):
         return hint(f"every validation image should come exactly once; {COUNT} images gave {len(labels)}")
     if labels != again or labels != sorted(labels):
-        return hint("no .shuffle() for validation: the order does not change the score, and a fixed order lets "
-                    "you compare predictions between runs")
+        return hint(
+            "no .shuffle() for validation: the order does not change the score, and a fixed order lets "
+            "you compare predictions between runs"
+        )
     sizes = [int(images.shape[0]) for images, _ in dataset]
     if sizes[0] != _BATCH:
         return hint(f"with batch_size={_BATCH} the batches hold {sizes[0]} images: pass batch_size to .batch()")
     problem = _prefetch_problem(dataset)
     if problem:
         return problem
-    return correct(f"{COUNT} images in {len(sizes)} batches of up to {_BATCH} (the last holds {sizes[-1]}), each "
-                   "image once, in the same order every pass, prefetched")
+    return correct(
+        f"{COUNT} images in {len(sizes)} batches of up to {_BATCH} (the last holds {sizes[-1]}), each "
+        "image once, in the same order every pass, prefetched"
+    )

@@ -35,16 +35,18 @@ def to_tfrecord(function) -> Feedback:
     jpeg = _jpeg()
     example = function(jpeg, "sunflowers", 10, 12)
     if not isinstance(example, tf.train.Example):
-        return hint(f"return a tf.train.Example(features=tf.train.Features(feature=...)), "
-                    f"not a {type(example).__name__}")
+        return hint(
+            f"return a tf.train.Example(features=tf.train.Features(feature=...)), not a {type(example).__name__}"
+        )
     problem = check_example(example, CLASSES)
     if problem:
         field = next((name for name in _ADVICE if f"'{name}'" in problem), None)
         return hint(problem + (f"; {_ADVICE[field]}" if field else ""))
     feature = example.features.feature
     if feature["class"].int64_list.value[0] != CLASSES.index("sunflowers"):
-        return hint(f"'class' should be the index of the class name in CLASSES: {CLASSES.index('sunflowers')} "
-                    "for sunflowers")
+        return hint(
+            f"'class' should be the index of the class name in CLASSES: {CLASSES.index('sunflowers')} for sunflowers"
+        )
     if feature["label"].bytes_list.value[0] != b"sunflowers":
         return hint("'label' should be the class name as bytes: class_name.encode()")
     if list(feature["size"].int64_list.value) != [10, 12]:
@@ -69,8 +71,7 @@ def read_tfrecord(function) -> Feedback:
     if tuple(image.shape) != (10, 12, 3):
         return hint(f"a 12x10 JPEG should decode to shape (10, 12, 3), not {tuple(image.shape)}")
     if not label.dtype.is_integer or label.shape.rank != 0:
-        return hint("the class should be one integer: the 'class' field, read as "
-                    "tf.io.FixedLenFeature([], tf.int64)")
+        return hint("the class should be one integer: the 'class' field, read as tf.io.FixedLenFeature([], tf.int64)")
     if [int(r[1]) for r in results] != [3, 1]:
         return hint("the class should come from the record's own 'class' field")
     return correct("each record becomes (image, class)")
@@ -83,35 +84,46 @@ _NAME = re.compile(r"^flowers(\d{2,})-(\d+)\.tfrec$")
 def write_tfrecords(function) -> Feedback:
     """``function(records, folder, shards)`` should split the serialized records over ``shards``
     files named ``flowersNN-COUNT.tfrec`` that the project's reader accepts, each record once."""
-    records = [make_example(_jpeg(8 + index, 12), index % len(CLASSES), CLASSES, 8 + index, 12).SerializeToString()
-               for index in range(11)]
+    records = [
+        make_example(_jpeg(8 + index, 12), index % len(CLASSES), CLASSES, 8 + index, 12).SerializeToString()
+        for index in range(11)
+    ]
     with tempfile.TemporaryDirectory(prefix="flowers-check-") as folder:
         function(list(records), folder, 3)
         files = sorted(Path(folder).rglob("*"))
         names = [path.name for path in files if path.is_file()]
         if not names:
-            return hint("nothing was written in the folder: open one tf.io.TFRecordWriter(path) per shard inside "
-                        "`folder` and write the records into it")
+            return hint(
+                "nothing was written in the folder: open one tf.io.TFRecordWriter(path) per shard inside "
+                "`folder` and write the records into it"
+            )
         bad = [name for name in names if not _NAME.match(name)]
         if bad:
-            return hint(f"name each file flowersNN-COUNT.tfrec, NN the shard's number in two digits (so that they sort "
-                        f"in order) and COUNT its records; found {', '.join(bad[:3])}")
+            return hint(
+                f"name each file flowersNN-COUNT.tfrec, NN the shard's number in two digits (so that they sort "
+                f"in order) and COUNT its records; found {', '.join(bad[:3])}"
+            )
         if len(names) != 3:
             return hint(f"11 records over 3 shards should make 3 files; yours made {len(names)}: {', '.join(names)}")
-        numbers = [int(_NAME.match(name).group(1)) for name in names]
+        numbers = [int(match.group(1)) for match in map(_NAME.match, names) if match]
         if numbers != [0, 1, 2]:
             return hint(f"number the shards 00, 01, 02...; yours are numbered {numbers}")
         try:
             reports = check_shards(files, CLASSES)
         except DataError as error:
-            return hint(f"the project's reader refuses a shard: {Path(str(error).split(': ')[0]).name}: "
-                        f"{str(error).split(': ', 1)[1]}")
+            return hint(
+                f"the project's reader refuses a shard: {Path(str(error).split(': ')[0]).name}: "
+                f"{str(error).split(': ', 1)[1]}"
+            )
         read = Counter(bytes(r) for r in tf.data.TFRecordDataset([str(p) for p in files]).as_numpy_iterator())
     missing, repeated = Counter(records) - read, read - Counter(records)
     if missing or repeated:
-        return hint(f"each record should be written exactly once: {sum(missing.values())} of 11 missing, "
-                    f"{sum(repeated.values())} written again" + (" (the last shard takes what is left over)"
-                                                                  if missing else ""))
+        return hint(
+            f"each record should be written exactly once: {sum(missing.values())} of 11 missing, "
+            f"{sum(repeated.values())} written again" + (" (the last shard takes what is left over)" if missing else "")
+        )
     counts = [report.records for report in reports]
-    return correct(f"11 records in 3 shards of {', '.join(map(str, counts))}, each named with its count; the "
-                   "project's reader checked every record")
+    return correct(
+        f"11 records in 3 shards of {', '.join(map(str, counts))}, each named with its count; the "
+        "project's reader checked every record"
+    )

@@ -23,25 +23,31 @@ def _compiled_as(model: keras.Model) -> str:
 def dense_classifier(model) -> Feedback:
     """Pixels scaled to 0..1, flattened, hidden Dense layers with a non-linear activation, 5
     outputs; compiled with a cross-entropy on class indices that matches the output, and accuracy."""
-    problem = image_classifier_problem(model, "Dense layers work on the last axis only, so lay the pixels out in "
-                                                 "one vector first with layers.Flatten()")
+    problem = image_classifier_problem(
+        model,
+        "Dense layers work on the last axis only, so lay the pixels out in one vector first with layers.Flatten()",
+    )
     if problem:
         return problem
     dense = graph.of_kind(model, keras.layers.Dense)
     hidden = dense[:-1]
     if not hidden:
-        return hint("add hidden Dense layers with activation=\"relu\" (500, then 50 neurons) before the last one")
+        return hint('add hidden Dense layers with activation="relu" (500, then 50 neurons) before the last one')
     flat = [layer for layer in hidden if not graph.activated(model, layer)]
     if flat:
-        return hint(f"{flat[0].name} has no activation: without one, stacked Dense layers are a single linear map. "
-                    "Give the hidden layers activation=\"relu\"")
+        return hint(
+            f"{flat[0].name} has no activation: without one, stacked Dense layers are a single linear map. "
+            'Give the hidden layers activation="relu"'
+        )
     problem = classifier_problem(model)
     if problem:
         return problem
     first = hidden[0].count_params()
-    return correct(f"hidden layers of {', '.join(str(layer.units) for layer in hidden)} neurons with activations, "
-                   f"{model.count_params():,} weights ({first / model.count_params():.0%} in the first layer); "
-                   f"compiled with {_compiled_as(model)} on class indices, and accuracy")
+    return correct(
+        f"hidden layers of {', '.join(str(layer.units) for layer in hidden)} neurons with activations, "
+        f"{model.count_params():,} weights ({first / model.count_params():.0%} in the first layer); "
+        f"compiled with {_compiled_as(model)} on class indices, and accuracy"
+    )
 
 
 @guarded
@@ -58,6 +64,8 @@ def transfer_model(model, pretrained) -> Feedback:
     if problem:
         return problem
     trainable = sum(int(keras.ops.size(w)) for w in model.trainable_weights)
-    return correct(f"0..255 reaches {pretrained.name} as -1..1; {trainable:,} trainable weights in the new head, the "
-                   f"{pretrained.count_params():,} of the pretrained model frozen; compiled with "
-                   f"{_compiled_as(model)}, and accuracy")
+    return correct(
+        f"0..255 reaches {pretrained.name} as -1..1; {trainable:,} trainable weights in the new head, the "
+        f"{pretrained.count_params():,} of the pretrained model frozen; compiled with "
+        f"{_compiled_as(model)}, and accuracy"
+    )

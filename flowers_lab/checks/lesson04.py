@@ -16,35 +16,43 @@ from flowers_lab.checks.models import (
 
 def _head_weights(model: keras.Model, head) -> int:
     """Weights in the layers from ``head`` to the output."""
-    return sum(layer.count_params() for layer in model.layers[model.layers.index(head):])
+    return sum(layer.count_params() for layer in model.layers[model.layers.index(head) :])
 
 
 def _convnet_problem(model, convolutions: int) -> Feedback | None:
     """What every step needs: 5 outputs per image, scaled pixels, at least ``convolutions``
     activated convolutions, and feature maps that shrink before the head."""
-    problem = image_classifier_problem(model, "end with a head that turns the feature maps into 5 numbers "
-                                              "(Flatten or GlobalAveragePooling2D, then Dense)")
+    problem = image_classifier_problem(
+        model,
+        "end with a head that turns the feature maps into 5 numbers (Flatten or GlobalAveragePooling2D, then Dense)",
+    )
     if problem:
         return problem
     found = graph.of_kind(model, keras.layers.Conv2D)
     if len(found) < convolutions:
-        return hint(f"{len(found)} Conv2D layer(s): stack at least {convolutions} convolutions, so that later layers "
-                    "see larger parts of the image")
+        return hint(
+            f"{len(found)} Conv2D layer(s): stack at least {convolutions} convolutions, so that later layers "
+            "see larger parts of the image"
+        )
     problem = convolution_problem(model)
     if problem:
         return problem
     head = head_of(model)
     size, features = model.input_shape[1], graph.spatial_size(head.input if head is not None else found[-1])
     if features is not None and features * 4 > size:
-        return hint(f"the feature maps are still {features}x{features} of {size}x{size} when they reach the head: "
-                    "halve them every one or two convolutions with layers.MaxPooling2D(2) (or strides=2)")
+        return hint(
+            f"the feature maps are still {features}x{features} of {size}x{size} when they reach the head: "
+            "halve them every one or two convolutions with layers.MaxPooling2D(2) (or strides=2)"
+        )
     return None
 
 
 def _done(model: keras.Model, head, what: str) -> str:
     weights = _head_weights(model, head)
-    return (f"{len(graph.of_kind(model, keras.layers.Conv2D))} convolutions and {what}: {model.count_params():,} "
-            f"weights, {weights:,} ({weights / model.count_params():.0%}) of them in the head. Train it")
+    return (
+        f"{len(graph.of_kind(model, keras.layers.Conv2D))} convolutions and {what}: {model.count_params():,} "
+        f"weights, {weights:,} ({weights / model.count_params():.0%}) of them in the head. Train it"
+    )
 
 
 @guarded
@@ -55,15 +63,22 @@ def flatten_convnet(model) -> Feedback:
         return problem
     head = head_of(model)
     if isinstance(head, GLOBAL_POOLING):
-        return hint("this first step keeps the Flatten + Dense head, to see what it costs; the next step replaces "
-                    "it with global average pooling")
+        return hint(
+            "this first step keeps the Flatten + Dense head, to see what it costs; the next step replaces "
+            "it with global average pooling"
+        )
     if not isinstance(head, keras.layers.Flatten):
         return hint("end the convolutions with layers.Flatten(), then the Dense layer that classifies")
     problem = classifier_problem(model)
     if problem:
         return problem
-    return correct(_done(model, head, f"a Flatten head over {head.input.shape[1]}x{head.input.shape[2]}x"
-                                      f"{head.input.shape[3]} features"))
+    return correct(
+        _done(
+            model,
+            head,
+            f"a Flatten head over {head.input.shape[1]}x{head.input.shape[2]}x{head.input.shape[3]} features",
+        )
+    )
 
 
 @guarded
@@ -75,8 +90,10 @@ def gap_convnet(model) -> Feedback:
     head = head_of(model)
     if isinstance(head, keras.layers.Flatten):
         weights = _head_weights(model, head)
-        return hint(f"the Flatten + Dense head still holds {weights:,} of your {model.count_params():,} weights: "
-                    "replace Flatten with layers.GlobalAveragePooling2D(), which averages each channel over the map")
+        return hint(
+            f"the Flatten + Dense head still holds {weights:,} of your {model.count_params():,} weights: "
+            "replace Flatten with layers.GlobalAveragePooling2D(), which averages each channel over the map"
+        )
     if not isinstance(head, GLOBAL_POOLING):
         return hint("put layers.GlobalAveragePooling2D() between the last convolution and the Dense layer")
     problem = classifier_problem(model)
@@ -96,8 +113,10 @@ def convnet(model) -> Feedback:
         return hint("keep the global-average-pooling head of step 2: layers.GlobalAveragePooling2D() before the Dense")
     pointwise = [layer for layer in graph.of_kind(model, keras.layers.Conv2D) if tuple(layer.kernel_size) == (1, 1)]
     if not pointwise:
-        return hint("add a 1x1 convolution (layers.Conv2D(filters, 1)) before the head: it mixes the channels at "
-                    "each position for few weights")
+        return hint(
+            "add a 1x1 convolution (layers.Conv2D(filters, 1)) before the head: it mixes the channels at "
+            "each position for few weights"
+        )
     problem = classifier_problem(model)
     if problem:
         return problem

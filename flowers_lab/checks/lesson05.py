@@ -13,8 +13,9 @@ from flowers_lab.checks.models import GLOBAL_POOLING, classifier_problem, head_o
 def _conv_above(model: keras.Model, layer):
     """The layer above ``layer`` past batch normalisation, dropout and activations: the convolution
     (or input) whose output ``layer`` really reads."""
-    while ((isinstance(layer, graph.TRANSPARENT + graph.NONLINEAR) or graph.named(layer, *graph.ACTIVATION_OPS))
-           and len(graph.parents(model, layer)) == 1):
+    while (isinstance(layer, graph.TRANSPARENT + graph.NONLINEAR) or graph.named(layer, *graph.ACTIVATION_OPS)) and len(
+        graph.parents(model, layer)
+    ) == 1:
         layer = graph.parents(model, layer)[0]
     return layer
 
@@ -51,15 +52,20 @@ def fire(fire_module) -> Feedback:
     convolutions = graph.of_kind(model, keras.layers.Conv2D)
     kernels = sorted(layer.kernel_size[0] for layer in convolutions)
     if kernels == [1, 3]:
-        return hint("a fire module has three convolutions, kernels 1, 1 and 3; yours has kernels [1, 3]: the squeeze's "
-                    "output is not used; the expands read it, not x")
+        return hint(
+            "a fire module has three convolutions, kernels 1, 1 and 3; yours has kernels [1, 3]: the squeeze's "
+            "output is not used; the expands read it, not x"
+        )
     if kernels != [1, 1, 3]:
         return hint(f"a fire module has three convolutions, kernels 1, 1 and 3; yours has kernels {kernels or 'none'}")
-    squeeze = [c for c in convolutions if isinstance(_conv_above(model, graph.parents(model, c)[0]),
-                                                     keras.layers.InputLayer)]
+    squeeze = [
+        c for c in convolutions if isinstance(_conv_above(model, graph.parents(model, c)[0]), keras.layers.InputLayer)
+    ]
     if len(squeeze) != 1 or squeeze[0].kernel_size[0] != 1:
-        return hint("start with the squeeze: one 1x1 convolution with `squeeze` filters applied to x; the expands "
-                    "read its output, not x")
+        return hint(
+            "start with the squeeze: one 1x1 convolution with `squeeze` filters applied to x; the expands "
+            "read its output, not x"
+        )
     if squeeze[0].filters != 4:
         return hint(f"fire(x, 4, 10) should squeeze to 4 channels; yours squeezes to {squeeze[0].filters}")
     if not _joins(model):
@@ -68,23 +74,30 @@ def fire(fire_module) -> Feedback:
         expands = [c for c in convolutions if c is not squeeze[0]]
         chained = [c for c in expands if _conv_above(model, graph.parents(model, c)[0]) is not squeeze[0]]
         reads = chained[0].name if chained else "the squeezed tensor"
-        return hint(f"both expands should read the squeezed tensor, side by side; {reads} reads the other expand's "
-                    "output: apply the 1x1 and the 3x3 conv_bn to the same y")
+        return hint(
+            f"both expands should read the squeezed tensor, side by side; {reads} reads the other expand's "
+            "output: apply the 1x1 and the 3x3 conv_bn to the same y"
+        )
     if tuple(y.shape[1:]) != (12, 12, 10):
-        return hint(f"with padding=\"same\" and expand // 2 filters in each branch, fire(x, 4, 10) on a 12x12x16 "
-                    f"input gives 12x12x10; yours gives {'x'.join(str(d) for d in y.shape[1:])}")
+        return hint(
+            f'with padding="same" and expand // 2 filters in each branch, fire(x, 4, 10) on a 12x12x16 '
+            f"input gives 12x12x10; yours gives {'x'.join(str(d) for d in y.shape[1:])}"
+        )
     norms = graph.of_kind(model, keras.layers.BatchNormalization)
     if len(norms) != 3:
-        return hint(f"follow each of the 3 convolutions with layers.BatchNormalization(momentum=0.9); "
-                    f"you have {len(norms)}")
+        return hint(
+            f"follow each of the 3 convolutions with layers.BatchNormalization(momentum=0.9); you have {len(norms)}"
+        )
     if any(abs(layer.momentum - 0.9) > 1e-9 for layer in norms):
         return hint("use momentum=0.9: with Keras' 0.99 the moving statistics lag far behind on a short training")
     if any(layer.use_bias for layer in convolutions):
         return hint("batch normalisation adds its own offset: give the convolutions use_bias=False")
     if not all(graph.activated(model, c) for c in convolutions):
-        return hint("follow each convolution's batch normalisation with a relu (layers.Activation(\"relu\"))")
-    return correct(f"squeeze to 4 channels, then a 1x1 and a 3x3 expand side by side on the squeezed tensor, "
-                   f"concatenated to 10 channels; {model.count_params():,} weights")
+        return hint('follow each convolution\'s batch normalisation with a relu (layers.Activation("relu"))')
+    return correct(
+        f"squeeze to 4 channels, then a 1x1 and a 3x3 expand side by side on the squeezed tensor, "
+        f"concatenated to 10 channels; {model.count_params():,} weights"
+    )
 
 
 @guarded
@@ -96,20 +109,26 @@ def squeezenet(model) -> Feedback:
         return problem
     fires = _fires(model)
     if len(fires) < 3:
-        return hint(f"{len(fires)} fire module(s): chain several, y = fire(y, squeeze, expand), with pooling between "
-                    "them (the workshop's has 5)")
+        return hint(
+            f"{len(fires)} fire module(s): chain several, y = fire(y, squeeze, expand), with pooling between "
+            "them (the workshop's has 5)"
+        )
     sizes = [graph.spatial_size(join) for join in fires]
     if len(set(sizes)) < 3:
-        return hint(f"the fire modules all work on {sizes[0]}x{sizes[0]} maps: put layers.MaxPooling2D(2) between "
-                    "them, so that later modules see larger parts of the image")
+        return hint(
+            f"the fire modules all work on {sizes[0]}x{sizes[0]} maps: put layers.MaxPooling2D(2) between "
+            "them, so that later modules see larger parts of the image"
+        )
     head = head_of(model)
     if not isinstance(head, GLOBAL_POOLING):
         return hint("end with layers.GlobalAveragePooling2D(), then the Dense layer, as in lesson 4")
     problem = classifier_problem(model)
     if problem:
         return problem
-    return correct(f"{len(fires)} fire modules on maps of {', '.join(str(s) for s in sizes)} pixels, a global-"
-                   f"average-pooling head, {model.count_params():,} weights")
+    return correct(
+        f"{len(fires)} fire modules on maps of {', '.join(str(s) for s in sizes)} pixels, a global-"
+        f"average-pooling head, {model.count_params():,} weights"
+    )
 
 
 def _picture() -> np.ndarray:
@@ -122,8 +141,10 @@ def _picture() -> np.ndarray:
 
 def _brightest_quarter(image: np.ndarray) -> tuple[int, int]:
     value = image.astype(float).max(axis=-1)
-    quarters = {(row, col): value[row * 4:row * 4 + 4, col * 4:col * 4 + 4].mean() for row in (0, 1) for col in (0, 1)}
-    return max(quarters, key=quarters.get)
+    quarters = {
+        (row, col): value[row * 4 : row * 4 + 4, col * 4 : col * 4 + 4].mean() for row in (0, 1) for col in (0, 1)
+    }
+    return max(quarters, key=lambda quarter: quarters[quarter])
 
 
 @guarded
@@ -139,12 +160,16 @@ def augment(function) -> Feedback:
         return hint("leave the label as it is: a flipped daisy is still a daisy")
     images = [np.asarray(image) for image, _ in results]
     if images[0].shape != picture.shape or images[0].dtype != picture.dtype:
-        return hint(f"keep the image's shape and dtype ({picture.shape}, uint8): yours gives {images[0].shape}, "
-                    f"{images[0].dtype} (tf.image functions keep the dtype they are given)")
+        return hint(
+            f"keep the image's shape and dtype ({picture.shape}, uint8): yours gives {images[0].shape}, "
+            f"{images[0].dtype} (tf.image functions keep the dtype they are given)"
+        )
     corners = [_brightest_quarter(image) for image in images]
     if any(row == 1 for row, _ in corners):
-        return hint("some images come out upside down: flowers are photographed upright, flip left-right only "
-                    "(tf.image.random_flip_left_right)")
+        return hint(
+            "some images come out upside down: flowers are photographed upright, flip left-right only "
+            "(tf.image.random_flip_left_right)"
+        )
     flipped = sum(col == 1 for _, col in corners) / tries
     if flipped == 0:
         return hint("no image was flipped: add tf.image.random_flip_left_right(image)")
@@ -152,7 +177,10 @@ def augment(function) -> Feedback:
         return hint("every image is flipped, so nothing varies: flip at random, tf.image.random_flip_left_right")
     upright = [image[:, ::-1] if col == 1 else image for image, (_, col) in zip(images, corners, strict=True)]
     if all(np.array_equal(image, upright[0]) for image in upright):
-        return hint("the colours never change: also scale the saturation at random, "
-                    "tf.image.random_saturation(image, 0, 2)")
-    return correct(f"over {tries} tries, flipped left-right in some and not in others, never upside down; colours "
-                   "different from try to try; label, shape and dtype kept")
+        return hint(
+            "the colours never change: also scale the saturation at random, tf.image.random_saturation(image, 0, 2)"
+        )
+    return correct(
+        f"over {tries} tries, flipped left-right in some and not in others, never upside down; colours "
+        "different from try to try; label, shape and dtype kept"
+    )

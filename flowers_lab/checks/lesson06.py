@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 import numpy as np
 
@@ -11,9 +13,9 @@ from flowers_lab.schedule import learning_rate as _reference
 
 _WHY_FLOAT32 = {
     "mixed_float16": "float16 (GPUs) cannot hold a probability below 6e-8: it rounds to 0, and the loss, -log(0), "
-                     "becomes infinite",
+    "becomes infinite",
     "mixed_bfloat16": "bfloat16 (TPUs) has float32's range, so nothing rounds to 0, but only 3 significant digits: "
-                      "0.999 and 0.996 are one number, and the loss and its gradients get coarse",
+    "0.999 and 0.996 are one number, and the loss and its gradients get coarse",
 }
 
 
@@ -39,8 +41,9 @@ def fine_tune_model(function) -> Feedback:
                 return hint("return a model with `pretrained` itself in it, between the preprocessing and the new head")
             if not pretrained.trainable:
                 return hint("fine-tuning trains the pretrained weights too: leave pretrained.trainable = True")
-            problem = preprocessing_problem(model, pretrained) or (classifier_problem(model) if policy == "float32"
-                                                                   else output_problem(model))
+            problem = preprocessing_problem(model, pretrained) or (
+                classifier_problem(model) if policy == "float32" else output_problem(model)
+            )
             if problem:
                 return problem
             outputs[policy] = model.outputs[0].dtype
@@ -48,14 +51,22 @@ def fine_tune_model(function) -> Feedback:
         keras.config.set_dtype_policy(previous)
     wrong = {policy: dtype for policy, dtype in outputs.items() if dtype != "float32"}
     if wrong:
-        return hint("; ".join(f"under {policy} your output is {dtype}: {_WHY_FLOAT32[policy]}"
-                              for policy, dtype in wrong.items()) + ". Give the last layer dtype=\"float32\"")
-    return correct("built under float32, mixed_float16 and mixed_bfloat16: the pretrained network trainable, pixels "
-                   "brought to -1..1, a float32 output under each; compiled")
+        return hint(
+            "; ".join(
+                f"under {policy} your output is {dtype}: {_WHY_FLOAT32[policy]}" for policy, dtype in wrong.items()
+            )
+            + '. Give the last layer dtype="float32"'
+        )
+    return correct(
+        "built under float32, mixed_float16 and mixed_bfloat16: the pretrained network trainable, pixels "
+        "brought to -1..1, a float32 output under each; compiled"
+    )
 
 
-_CONSTANTS = ({"start": 1e-5, "peak": 4e-4, "minimum": 1e-5, "ramp_epochs": 5, "sustain_epochs": 0, "decay": 0.8},
-              {"start": 1e-4, "peak": 1e-3, "minimum": 2e-5, "ramp_epochs": 3, "sustain_epochs": 2, "decay": 0.5})
+_CONSTANTS: tuple[dict[str, Any], ...] = (
+    {"start": 1e-5, "peak": 4e-4, "minimum": 1e-5, "ramp_epochs": 5, "sustain_epochs": 0, "decay": 0.8},
+    {"start": 1e-4, "peak": 1e-3, "minimum": 2e-5, "ramp_epochs": 3, "sustain_epochs": 2, "decay": 0.5},
+)
 
 
 @guarded
@@ -81,8 +92,11 @@ def learning_rate(function) -> Feedback:
         elif np.isclose(got[wrong], constants["peak"] * constants["decay"] ** (wrong - ramp - sustain), rtol=1e-6):
             advice = "decay towards the minimum, not towards 0: minimum + (peak - minimum) * decay ** k"
         else:
-            advice = ("after the ramp and the sustain, decay by `decay` each epoch: "
-                      "minimum + (peak - minimum) * decay ** k")
+            advice = (
+                "after the ramp and the sustain, decay by `decay` each epoch: minimum + (peak - minimum) * decay ** k"
+            )
         return hint(f"{advice}. With {with_}, epoch {wrong} should be {want[wrong]:.4g}, yours is {got[wrong]:.4g}")
-    return correct("the values of 14 epochs match, with the workshop's constants (ramp 5, no sustain) and with a "
-                   "sustained peak (ramp 3, sustain 2)")
+    return correct(
+        "the values of 14 epochs match, with the workshop's constants (ramp 5, no sustain) and with a "
+        "sustained peak (ramp 3, sustain 2)"
+    )

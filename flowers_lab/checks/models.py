@@ -59,39 +59,55 @@ def compile_problem(model: keras.Model, probabilities: bool) -> Feedback | None:
     metric that counts correct classes; judged by the values the loss and metric compute on
     known predictions."""
     if not model.compiled:
-        return hint("compile the model: model.compile(optimizer=..., loss=..., metrics=[\"accuracy\"])")
+        return hint('compile the model: model.compile(optimizer=..., loss=..., metrics=["accuracy"])')
     predictions = _SURE if probabilities else np.log(_SURE)
     try:
         loss = float(keras.ops.convert_to_numpy(model.compute_loss(y=_LABELS, y_pred=predictions)))
     except Exception as error:  # a loss for one-hot labels, or for values, fails on class indices
-        return hint(f"the labels are class indices (0 to 4), not one-hot vectors: use a sparse cross-entropy, "
-                    f"loss=\"sparse_categorical_crossentropy\" ({type(error).__name__} with integer labels)")
+        return hint(
+            f"the labels are class indices (0 to 4), not one-hot vectors: use a sparse cross-entropy, "
+            f'loss="sparse_categorical_crossentropy" ({type(error).__name__} with integer labels)'
+        )
     right = _cross_entropy(_SURE, _LABELS)
     if not np.isclose(loss, right, rtol=1e-3):
         if probabilities and np.isclose(loss, _cross_entropy(_softmax(_SURE), _LABELS), rtol=1e-3):
-            return hint("your model already outputs probabilities (softmax): a loss with from_logits=True applies "
-                        "a second softmax; leave from_logits at False")
+            return hint(
+                "your model already outputs probabilities (softmax): a loss with from_logits=True applies "
+                "a second softmax; leave from_logits at False"
+            )
         if not probabilities:
-            return hint("your last layer gives raw scores (logits), not probabilities: end with "
-                        "activation=\"softmax\", or compile with SparseCategoricalCrossentropy(from_logits=True)")
-        return hint(f"on predictions whose cross-entropy is {right:.3f} your loss gives {loss:.3f}: use "
-                    "loss=\"sparse_categorical_crossentropy\", the cross-entropy for class indices")
+            return hint(
+                "your last layer gives raw scores (logits), not probabilities: end with "
+                'activation="softmax", or compile with SparseCategoricalCrossentropy(from_logits=True)'
+            )
+        return hint(
+            f"on predictions whose cross-entropy is {right:.3f} your loss gives {loss:.3f}: use "
+            'loss="sparse_categorical_crossentropy", the cross-entropy for class indices'
+        )
     model.reset_metrics()
     try:
-        metrics = {name: float(keras.ops.convert_to_numpy(value)) for name, value in
-                   model.compute_metrics(None, _LABELS, predictions, sample_weight=None).items()}
+        metrics = {
+            name: float(keras.ops.convert_to_numpy(value))
+            for name, value in model.compute_metrics(None, _LABELS, predictions, sample_weight=None).items()
+        }
     except Exception as error:
-        return hint("keras.metrics.Accuracy compares labels and outputs value by value and fails here "
-                    f"({type(error).__name__}): use metrics=[\"accuracy\"], which counts the right classes")
+        return hint(
+            "keras.metrics.Accuracy compares labels and outputs value by value and fails here "
+            f'({type(error).__name__}): use metrics=["accuracy"], which counts the right classes'
+        )
     finally:
         model.reset_metrics()
     if "accuracy" not in metrics:
         others = [name for name in metrics if name != "loss"]
-        return hint("add metrics=[\"accuracy\"]: the cells below plot history[\"accuracy\"] and "
-                    "history[\"val_accuracy\"]" + (f" (you have {', '.join(others)})" if others else ""))
+        return hint(
+            'add metrics=["accuracy"]: the cells below plot history["accuracy"] and '
+            'history["val_accuracy"]' + (f" (you have {', '.join(others)})" if others else "")
+        )
     if not np.isclose(metrics["accuracy"], 0.75, atol=1e-3):
-        return hint(f"6 of 8 known predictions are right, and your accuracy metric says {metrics['accuracy']:.3g}: "
-                    "use metrics=[\"accuracy\"], which counts the right classes")
+        return hint(
+            f"6 of 8 known predictions are right, and your accuracy metric says {metrics['accuracy']:.3g}: "
+            'use metrics=["accuracy"], which counts the right classes'
+        )
     return None
 
 
@@ -109,22 +125,32 @@ def preprocessing_problem(model: keras.Model, pretrained: keras.Model) -> Feedba
     probe = graph.apply_before(model, pretrained, [[[[0.0, 127.5, 255.0]]]])
     low, mid, high = (float(v) for v in probe.ravel()[:3])
     if abs(low + 1) > 1e-2 or abs(mid) > 1e-2 or abs(high - 1) > 1e-2:
-        return hint(f"{pretrained.name} expects pixels from -1 to 1 (its preprocess_input); 0, 127.5, 255 reach it "
-                    f"as {low:.3g}, {mid:.3g}, {high:.3g}: use layers.Rescaling(1 / 127.5, offset=-1)")
+        return hint(
+            f"{pretrained.name} expects pixels from -1 to 1 (its preprocess_input); 0, 127.5, 255 reach it "
+            f"as {low:.3g}, {mid:.3g}, {high:.3g}: use layers.Rescaling(1 / 127.5, offset=-1)"
+        )
     return None
 
 
 def scaling_problem(model: keras.Model) -> Feedback | None:
     """A hint when the model does not bring pixels 0..255 to 0..1 before its first convolution or
     dense layer, probed with known pixels."""
-    first = next((layer for layer in model.layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense,
-                                                                        keras.layers.Flatten))), None)
+    first = next(
+        (
+            layer
+            for layer in model.layers
+            if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense, keras.layers.Flatten))
+        ),
+        None,
+    )
     if first is None:
         return None
     probe = graph.apply_before(model, first, [[[[0.0, 255.0, 127.5]]]]).ravel()[:3]
     if probe.max() > 2:
-        return hint("the dataset gives pixels from 0 to 255: start with keras.layers.Rescaling(1 / 255), so that "
-                    f"the first layer sees 0..1 (255 reaches it as {probe.max():.4g})")
+        return hint(
+            "the dataset gives pixels from 0 to 255: start with keras.layers.Rescaling(1 / 255), so that "
+            f"the first layer sees 0..1 (255 reaches it as {probe.max():.4g})"
+        )
     return None
 
 
@@ -143,6 +169,8 @@ def convolution_problem(model: keras.Model) -> Feedback | None:
     """A hint when a convolution is not followed by a non-linear activation."""
     for conv in graph.of_kind(model, keras.layers.Conv2D):
         if not graph.activated(model, conv):
-            return hint(f"{conv.name} has no activation: stacked linear convolutions are one linear map. Give it "
-                        "activation=\"relu\" (or follow it with layers.ReLU())")
+            return hint(
+                f"{conv.name} has no activation: stacked linear convolutions are one linear map. Give it "
+                'activation="relu" (or follow it with layers.ReLU())'
+            )
     return None

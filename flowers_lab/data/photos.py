@@ -57,8 +57,8 @@ def square_jpeg(path: str | Path, size: int) -> tuple[bytes, bool]:
     Raises ``ValueError`` with a short reason when the file is not a readable image.
     """
     try:
-        with Image.open(path) as image:
-            image = ImageOps.exif_transpose(image)
+        with Image.open(path) as opened:
+            image: Image.Image = ImageOps.exif_transpose(opened)
             image.load()
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         raise ValueError(f"not a readable image ({error})") from None

@@ -115,9 +115,11 @@ def load_flowers(
         if len(sizes) > 1 and image_size is None:
             first = min(reports[0].sizes)
             odd = next(report for report in reports if set(report.sizes) != {first})
-            raise DataError(f"{odd.path}: holds images of {' and '.join(f'{h}x{w}' for h, w in sorted(odd.sizes))}, "
-                            f"{paths[0].name} of {first[0]}x{first[1]}: images of several sizes cannot be batched; "
-                            "pass image_size to resize them all to one")
+            raise DataError(
+                f"{odd.path}: holds images of {' and '.join(f'{h}x{w}' for h, w in sorted(odd.sizes))}, "
+                f"{paths[0].name} of {first[0]}x{first[1]}: images of several sizes cannot be batched; "
+                "pass image_size to resize them all to one"
+            )
         stored_size = sizes.pop() if len(sizes) == 1 else None
     counts = {path: _count(path) for path in paths}
     size = image_size or (stored_size[0] if stored_size and stored_size[0] == stored_size[1] else None)
@@ -130,9 +132,11 @@ def load_flowers(
         parallel = max(1, min(len(files), max(4, os.cpu_count() or 1)))
         names = tf.constant([str(p) for p in files], dtype=tf.string)
         dataset = tf.data.Dataset.from_tensor_slices(names).interleave(
-            lambda name: tf.data.TFRecordDataset(name).map(
-                lambda r: _decode(r, len(classes), one_hot, size, resize)),
-            cycle_length=parallel, num_parallel_calls=parallel, deterministic=not training)
+            lambda name: tf.data.TFRecordDataset(name).map(lambda r: _decode(r, len(classes), one_hot, size, resize)),
+            cycle_length=parallel,
+            num_parallel_calls=parallel,
+            deterministic=not training,
+        )
         if cache:
             dataset = dataset.cache()
         if training:
@@ -144,8 +148,9 @@ def load_flowers(
         dataset = dataset.batch(batch_size, drop_remainder=training)
         if pixel_range is not None:
             low, high = pixel_range
-            dataset = dataset.map(lambda x, y: (tf.cast(x, tf.float32) * ((high - low) / 255.0) + low, y),
-                                  num_parallel_calls=AUTOTUNE)
+            dataset = dataset.map(
+                lambda x, y: (tf.cast(x, tf.float32) * ((high - low) / 255.0) + low, y), num_parallel_calls=AUTOTUNE
+            )
         return dataset.prefetch(AUTOTUNE)
 
     note(images=sum(counts.values()), image_size=image_size)

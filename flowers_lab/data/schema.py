@@ -52,8 +52,13 @@ def make_example(jpeg: bytes, class_index: int, classes: Sequence[str], height: 
 def check_example(example, classes: Sequence[str]) -> str | None:
     """What is wrong with a parsed ``tf.train.Example``, or None if it follows the schema."""
     feature = example.features.feature
-    kinds = {"image": "bytes_list", "class": "int64_list", "label": "bytes_list",
-             "size": "int64_list", "one_hot_class": "float_list"}
+    kinds = {
+        "image": "bytes_list",
+        "class": "int64_list",
+        "label": "bytes_list",
+        "size": "int64_list",
+        "one_hot_class": "float_list",
+    }
     for name, kind in kinds.items():
         if name not in feature:
             return f"lacks field '{name}'"

@@ -62,8 +62,10 @@ def write_shards(
     out = Path(out)
     old = existing_shards(out)
     if old and not overwrite:
-        raise DataError(f"{out}: already holds {len(old)} shards ({old[0].name}, ...); "
-                        "pass overwrite=True (--overwrite) to replace them")
+        raise DataError(
+            f"{out}: already holds {len(old)} shards ({old[0].name}, ...); "
+            "pass overwrite=True (--overwrite) to replace them"
+        )
     found = scan_photos(src, classes)
     if not found.photos:
         raise DataError(f"{src}: no photos found in the class folders {', '.join(classes)}")
@@ -72,10 +74,11 @@ def write_shards(
     per_shard = math.ceil(len(photos) / shards)
     report = WriteReport(shards=[], per_class=dict.fromkeys(found.classes, 0), skipped=found.skipped)
     with staging_folder(out, ".writing-") as staging:
-        staged, count = [], math.ceil(len(photos) / per_shard)
+        staged: list[str] = []
+        count = math.ceil(len(photos) / per_shard)
         for index in range(count):
             examples = []
-            for path, class_index in photos[index * per_shard:(index + 1) * per_shard]:
+            for path, class_index in photos[index * per_shard : (index + 1) * per_shard]:
                 try:
                     jpeg, enlarged = square_jpeg(path, size)
                 except ValueError as error:

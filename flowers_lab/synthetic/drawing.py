@@ -105,9 +105,18 @@ def compose_photo(rng: np.random.Generator, draw_flower: Callable, upright: bool
             for side in (-1, 1):
                 base = (centre[0] + side * r * 0.1, height)
                 tip = (centre[0] + side * r * rng.uniform(0.4, 0.9), centre[1] + r * rng.uniform(0.6, 1.2))
-                draw.polygon(ellipse((base[0] + tip[0]) / 2, (base[1] + tip[1]) / 2, r * 0.12,
-                                      math.dist(base, tip) / 2, math.atan2(tip[0] - base[0], base[1] - tip[1]),
-                                      1, centre), fill=stem)
+                draw.polygon(
+                    ellipse(
+                        (base[0] + tip[0]) / 2,
+                        (base[1] + tip[1]) / 2,
+                        r * 0.12,
+                        math.dist(base, tip) / 2,
+                        math.atan2(tip[0] - base[0], base[1] - tip[1]),
+                        1,
+                        centre,
+                    ),
+                    fill=stem,
+                )
         tilt = rng.uniform(0.55, 1.0) if not upright else 1.0
         draw_flower(draw, rng, centre, r, tilt, rng.uniform(0, 2 * math.pi))
     return _develop(image, rng)

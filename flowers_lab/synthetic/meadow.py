@@ -32,16 +32,38 @@ def _purple(rng):
 def _aster(draw, rng, centre, r, tilt, spin):
     """Very many thin blue or purple rays round a small yellow disc."""
     colour = _blue(rng) if rng.random() < 0.5 else _purple(rng)
-    petal_ring(draw, rng, centre, r * 0.18, int(rng.integers(28, 40)), r * rng.uniform(0.7, 0.85),
-                r * rng.uniform(0.07, 0.1), colour, tilt, spin, variation=12)
+    petal_ring(
+        draw,
+        rng,
+        centre,
+        r * 0.18,
+        int(rng.integers(28, 40)),
+        r * rng.uniform(0.7, 0.85),
+        r * rng.uniform(0.07, 0.1),
+        colour,
+        tilt,
+        spin,
+        variation=12,
+    )
     disc(draw, rng, centre, r * 0.18, (230, 180, 30), tilt, dots=6, dot_colour=(190, 130, 20))
 
 
 def _cosmos(draw, rng, centre, r, tilt, spin):
     """Eight broad notched petals, pink, magenta or white, round a small yellow disc."""
     colour = pick(rng, [(0.5, (230, 100, 170)), (0.3, (200, 40, 140)), (0.2, (245, 245, 240))])
-    petal_ring(draw, rng, centre, r * 0.15, 8, r * rng.uniform(0.75, 0.85), r * rng.uniform(0.38, 0.45),
-                colour, tilt, spin, variation=8)
+    petal_ring(
+        draw,
+        rng,
+        centre,
+        r * 0.15,
+        8,
+        r * rng.uniform(0.75, 0.85),
+        r * rng.uniform(0.38, 0.45),
+        colour,
+        tilt,
+        spin,
+        variation=8,
+    )
     disc(draw, rng, centre, r * 0.16, (240, 200, 40), tilt, dots=8, dot_colour=(180, 120, 10))
 
 
@@ -54,8 +76,19 @@ def _poppy(draw, rng, centre, r, tilt, spin):
 
 def _coneflower(draw, rng, centre, r, tilt, spin):
     """Drooping purple-pink petals round a large spiky orange-brown cone."""
-    petal_ring(draw, rng, centre, r * 0.4, int(rng.integers(11, 16)), r * rng.uniform(0.5, 0.65),
-                r * 0.14, _purple(rng), tilt * 1.2, spin, variation=15)
+    petal_ring(
+        draw,
+        rng,
+        centre,
+        r * 0.4,
+        int(rng.integers(11, 16)),
+        r * rng.uniform(0.5, 0.65),
+        r * 0.14,
+        _purple(rng),
+        tilt * 1.2,
+        spin,
+        variation=15,
+    )
     disc(draw, rng, centre, r * 0.42, (170, 80, 20), tilt, dots=50, dot_colour=(230, 130, 30))
 
 
@@ -63,8 +96,19 @@ def _chrysanthemum(draw, rng, centre, r, tilt, spin):
     """A dense ball of short petals, white, purple or red, with no centre."""
     colour = pick(rng, [(0.4, (245, 240, 235)), (0.35, _purple(rng)), (0.25, (170, 30, 40))])
     for layer, reach in enumerate((0.9, 0.7, 0.5, 0.3)):
-        petal_ring(draw, rng, centre, r * reach * 0.4, int(rng.integers(20, 30)), r * reach * 0.6,
-                    r * 0.1, tuple(int(c * (1 - 0.08 * layer)) for c in colour), tilt, spin + layer, variation=12)
+        petal_ring(
+            draw,
+            rng,
+            centre,
+            r * reach * 0.4,
+            int(rng.integers(20, 30)),
+            r * reach * 0.6,
+            r * 0.1,
+            tuple(int(c * (1 - 0.08 * layer)) for c in colour),
+            tilt,
+            spin + layer,
+            variation=12,
+        )
 
 
 def _camellia(draw, rng, centre, r, tilt, spin):
@@ -85,10 +129,13 @@ def _bluebell(draw, rng, centre, r, tilt, spin):
     for k in range(bells):
         x = centre[0] + (k - bells / 2) * r * 0.35
         y = centre[1] + abs(k - bells / 2) * r * 0.15
-        draw.polygon(ellipse(x, y, r * 0.16, r * 0.24, rng.normal(0, 0.2), 1.0, centre, n=12),
-                     fill=jitter(rng, colour, 15))
-        draw.polygon(ellipse(x, y + r * 0.22, r * 0.2, r * 0.06, 0, 1.0, centre, n=10),
-                     fill=jitter(rng, tuple(int(c * 0.8) for c in colour), 10))
+        draw.polygon(
+            ellipse(x, y, r * 0.16, r * 0.24, rng.normal(0, 0.2), 1.0, centre, n=12), fill=jitter(rng, colour, 15)
+        )
+        draw.polygon(
+            ellipse(x, y + r * 0.22, r * 0.2, r * 0.06, 0, 1.0, centre, n=10),
+            fill=jitter(rng, tuple(int(c * 0.8) for c in colour), 10),
+        )
 
 
 def _clematis(draw, rng, centre, r, tilt, spin):
@@ -99,8 +146,14 @@ def _clematis(draw, rng, centre, r, tilt, spin):
 
 
 SPECIES: dict[str, Callable] = {
-    "aster": _aster, "cosmos": _cosmos, "poppy": _poppy, "coneflower": _coneflower,
-    "chrysanthemum": _chrysanthemum, "camellia": _camellia, "bluebell": _bluebell, "clematis": _clematis,
+    "aster": _aster,
+    "cosmos": _cosmos,
+    "poppy": _poppy,
+    "coneflower": _coneflower,
+    "chrysanthemum": _chrysanthemum,
+    "camellia": _camellia,
+    "bluebell": _bluebell,
+    "clematis": _clematis,
 }
 """The species, each with the function that draws one flower of it."""
 

@@ -42,8 +42,19 @@ from flowers_lab.synthetic.drawing import (
 
 def _daisy(draw, rng, centre, r, tilt, spin):
     white = pick(rng, [(0.6, WHITE), (0.15, (240, 190, 220)), (0.15, LILAC), (0.1, YELLOW)])
-    petal_ring(draw, rng, centre, r * 0.22, int(rng.integers(12, 23)), r * rng.uniform(0.65, 0.8),
-                r * rng.uniform(0.14, 0.22), white, tilt, spin, variation=10)
+    petal_ring(
+        draw,
+        rng,
+        centre,
+        r * 0.22,
+        int(rng.integers(12, 23)),
+        r * rng.uniform(0.65, 0.8),
+        r * rng.uniform(0.14, 0.22),
+        white,
+        tilt,
+        spin,
+        variation=10,
+    )
     disc(draw, rng, centre, r * rng.uniform(0.22, 0.3), (240, 190, 30), tilt, dots=12, dot_colour=(200, 140, 20))
 
 
@@ -58,34 +69,67 @@ def _dandelion(draw, rng, centre, r, tilt, spin):
     yellow = pick(rng, [(0.8, YELLOW), (0.2, ORANGE)])
     for layer, reach in enumerate((0.85, 0.65, 0.45)):
         length = r * reach * rng.uniform(0.55, 0.75)
-        petal_ring(draw, rng, centre, r * reach - length, int(rng.integers(36, 56)), length,
-                    r * rng.uniform(0.05, 0.08), jitter(rng, yellow, 10), tilt, spin + layer * 0.07, variation=15)
+        petal_ring(
+            draw,
+            rng,
+            centre,
+            r * reach - length,
+            int(rng.integers(36, 56)),
+            length,
+            r * rng.uniform(0.05, 0.08),
+            jitter(rng, yellow, 10),
+            tilt,
+            spin + layer * 0.07,
+            variation=15,
+        )
     disc(draw, rng, centre, r * 0.16, (235, 175, 10), tilt)
 
 
 def _sunflower(draw, rng, centre, r, tilt, spin):
     petal = pick(rng, [(0.6, YELLOW), (0.25, ORANGE), (0.15, (180, 40, 30))])
-    petal_ring(draw, rng, centre, r * 0.45, int(rng.integers(16, 28)), r * rng.uniform(0.45, 0.6),
-                r * rng.uniform(0.2, 0.26), petal, tilt, spin)
+    petal_ring(
+        draw,
+        rng,
+        centre,
+        r * 0.45,
+        int(rng.integers(16, 28)),
+        r * rng.uniform(0.45, 0.6),
+        r * rng.uniform(0.2, 0.26),
+        petal,
+        tilt,
+        spin,
+    )
     disc(draw, rng, centre, r * rng.uniform(0.45, 0.55), (90, 55, 20), tilt, dots=40, dot_colour=(50, 30, 10))
 
 
 def _rose(draw, rng, centre, r, tilt, spin):
-    colour = pick(rng, [(0.6, PINKS_REDS[int(rng.integers(len(PINKS_REDS)))]), (0.15, WHITE),
-                         (0.15, YELLOW), (0.1, ORANGE)])
+    colour = pick(
+        rng, [(0.6, PINKS_REDS[int(rng.integers(len(PINKS_REDS)))]), (0.15, WHITE), (0.15, YELLOW), (0.1, ORANGE)]
+    )
     for ring, (reach, size) in enumerate(((0.6, 0.42), (0.4, 0.35), (0.2, 0.28), (0.05, 0.2))):
         shade = tuple(int(c * (1.0 - 0.12 * ring)) for c in colour)
         count = 5 if ring < 3 else 3
         for k in range(count):
             a = spin + ring * 0.6 + 2 * math.pi * k / count
             x, y = centre[0] + r * reach * math.cos(a), centre[1] + r * reach * math.sin(a)
-            draw.polygon(ellipse(x, y, r * size, r * size * 0.85, a, tilt, centre, n=18),
-                         fill=jitter(rng, shade, 10), outline=tuple(int(c * 0.7) for c in shade))
+            draw.polygon(
+                ellipse(x, y, r * size, r * size * 0.85, a, tilt, centre, n=18),
+                fill=jitter(rng, shade, 10),
+                outline=tuple(int(c * 0.7) for c in shade),
+            )
 
 
 def _tulip(draw, rng, centre, r, tilt, spin):
-    colour = pick(rng, [(0.5, PINKS_REDS[int(rng.integers(len(PINKS_REDS)))]), (0.2, YELLOW),
-                         (0.1, WHITE), (0.1, (150, 60, 160)), (0.1, ORANGE)])
+    colour = pick(
+        rng,
+        [
+            (0.5, PINKS_REDS[int(rng.integers(len(PINKS_REDS)))]),
+            (0.2, YELLOW),
+            (0.1, WHITE),
+            (0.1, (150, 60, 160)),
+            (0.1, ORANGE),
+        ],
+    )
     cx, cy = centre
     lean = rng.normal(0, 0.15)
     for dx, shade in ((-0.32, 0.8), (0.32, 0.8), (0.0, 1.0)):
@@ -93,8 +137,13 @@ def _tulip(draw, rng, centre, r, tilt, spin):
         draw.polygon(petal, fill=jitter(rng, tuple(int(c * shade) for c in colour), 10))
 
 
-_DRAW: dict[str, Callable] = {"daisy": _daisy, "dandelion": _dandelion, "roses": _rose,
-                              "sunflowers": _sunflower, "tulips": _tulip}
+_DRAW: dict[str, Callable] = {
+    "daisy": _daisy,
+    "dandelion": _dandelion,
+    "roses": _rose,
+    "sunflowers": _sunflower,
+    "tulips": _tulip,
+}
 
 
 def flower_photo(class_name: str, index: int, seed: int = 0) -> Image.Image:
@@ -103,8 +152,9 @@ def flower_photo(class_name: str, index: int, seed: int = 0) -> Image.Image:
     return compose_photo(rng, _DRAW[class_name], upright=class_name == "tulips")
 
 
-def write_sample_photos(out: str | Path, per_class: int, seed: int = 0,
-                        log: Callable[[str], None] | None = print) -> Path:
+def write_sample_photos(
+    out: str | Path, per_class: int, seed: int = 0, log: Callable[[str], None] | None = print
+) -> Path:
     """Write ``out/<class>/<class>_NNNN.jpg`` for every class; return ``out``.
 
     A folder already holding the same sample (same ``per_class`` and ``seed``) is reused;
@@ -116,8 +166,9 @@ def write_sample_photos(out: str | Path, per_class: int, seed: int = 0,
     if marker.exists() and json.loads(marker.read_text()) == stamp:
         return out
     if out.exists() and any(out.iterdir()):
-        raise DataError(f"{out}: already exists and is not this sample ({per_class} per class, "
-                        f"seed {seed}); choose another --out")
+        raise DataError(
+            f"{out}: already exists and is not this sample ({per_class} per class, seed {seed}); choose another --out"
+        )
     with staging_folder(out.parent, ".sample-") as staging:
         for name in CLASSES:
             (staging / name).mkdir()
