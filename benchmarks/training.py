@@ -94,7 +94,7 @@ def measure(number: int, passes: int, batch: int = 32) -> dict:
         .repeat()
         .prefetch(tf.data.AUTOTUNE)
     )
-    accelerator = detect(verbose=False)
+    accelerator = detect(log=None)
     figures = {}
     for feed, dataset in (("memory", in_memory), ("reader", data.train)):
         keras.utils.set_random_seed(0)

@@ -13,9 +13,11 @@ import glob
 import importlib.util
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flowers_lab.errors import one_line
 from flowers_lab.facts import note
 
 BATCH_PER_REPLICA = {"tpu": 16, "gpu": 32, "cpu": 32}
@@ -99,7 +101,7 @@ class ProbeFailed(Exception):
     """A probe found nothing; the message says why."""
 
 
-def detect(mixed_precision: bool = False, verbose: bool = True) -> Accelerator:
+def detect(mixed_precision: bool = False, log: Callable[[str], None] | None = print) -> Accelerator:
     """Probe for the best accelerator on the current Keras backend; never raises for its absence.
 
     TensorFlow order: TPU VM (``tpu='local'``), a named TPU (``TPU_NAME`` or Colab's legacy
@@ -116,8 +118,8 @@ def detect(mixed_precision: bool = False, verbose: bool = True) -> Accelerator:
     if mixed_precision:
         found.use_mixed_precision()
     note(accelerator=found.kind, replicas=found.replicas)
-    if verbose:
-        print(found.describe())
+    if log:
+        log(found.describe())
     return found
 
 
@@ -157,8 +159,7 @@ def _connect_tpu(name: str) -> Accelerator:
     try:
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver.connect(tpu=name)
     except Exception as error:  # TF raises several types here; all mean "no TPU".
-        text = str(error).strip()
-        reason = text.splitlines()[0].split(". ")[0][:80] if text else type(error).__name__
+        reason = one_line(one_line(error, limit=1000).split(". ")[0], limit=80)  # the first sentence
         raise ProbeFailed(f"no TPU at '{name}' ({reason})") from None
     strategy = tf.distribute.TPUStrategy(resolver)
     return Accelerator("tpu", strategy.num_replicas_in_sync, "tensorflow", strategy=strategy)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import ImageOps
 
-from flowers_lab.errors import DataError
+from flowers_lab.errors import DataError, one_line
 from flowers_lab.staging import staging_folder
 from flowers_lab.synthetic.meadow import SPECIES, meadow_photo
 
@@ -61,7 +61,7 @@ def pretrained_weights(
     try:  # downloads once into ~/.keras/models; later builds read the cached file
         application(input_shape=(image_size, image_size, 3), include_top=False, weights="imagenet", **options)
     except Exception as error:  # Keras raises a bare Exception when the download fails
-        reason = str(error).split(" -- ")[-1][:120]
+        reason = one_line(str(error).split(" -- ")[-1])  # Keras puts the URL first, the cause last
         print(
             f"{application.__name__}: ImageNet weights cannot be downloaded ({reason}); "
             f"using {fallback or 'random weights'}"
@@ -118,7 +118,7 @@ def pretrain(
     epochs: int = 15,
     seed: int = 0,
     overwrite: bool = False,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] | None = print,
 ) -> dict:
     """Train MobileNetV2 (alpha 0.35) from scratch on the meadow species and save its backbone
     (no classifier) to ``out``, a ``.weights.h5`` file, with the recipe beside it as JSON.
@@ -135,7 +135,8 @@ def pretrain(
         raise DataError(f"{out}: already exists; pass overwrite (--overwrite) to replace it")
     keras.utils.set_random_seed(seed)
     images, labels = meadow_images(per_species, image_size, seed)
-    log(f"pretrain: {len(images)} photos of {len(SPECIES)} species at {image_size} px")
+    if log:
+        log(f"pretrain: {len(images)} photos of {len(SPECIES)} species at {image_size} px")
     order = np.random.default_rng(seed).permutation(len(images))
     held = order[: len(order) // 10]
     kept = order[len(order) // 10 :]
@@ -182,5 +183,6 @@ def pretrain(
         (staging / "recipe.json").write_text(json.dumps(recipe, indent=1) + "\n")
         staged.replace(out)
         (staging / "recipe.json").replace(out.with_suffix("").with_suffix(".json"))
-    log(f"pretrain: backbone weights in {out}: {recipe['validation_accuracy']:.0%} on held-out photos")
+    if log:
+        log(f"pretrain: backbone weights in {out}: {recipe['validation_accuracy']:.0%} on held-out photos")
     return recipe

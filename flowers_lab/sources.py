@@ -4,12 +4,13 @@ downloaded when online, or the offline sample, in that order."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from flowers_lab.data.schema import CLASSES
 from flowers_lab.data.writer import existing_shards, write_shards
-from flowers_lab.errors import DataError
+from flowers_lab.errors import DataError, one_line
 from flowers_lab.facts import note
 
 PHOTOS_URL = "https://storage.googleapis.com/download.tensorflow.org/example_images/flower_photos.tgz"
@@ -91,7 +92,7 @@ def make_sample(
     seed: int = 0,
     shards: int = 16,
     folder: Path | None = None,
-    log=print,
+    log: Callable[[str], None] | None = print,
 ) -> FlowerSource:
     """The offline sample as ``folder/flower_photos`` and ``size`` px shards beside them,
     made once and reused; ``folder`` defaults to ``sample_folder(per_class, seed)``."""
@@ -111,7 +112,7 @@ def resolve_data(
     online: bool = True,
     sample_per_class: int = SAMPLE_PER_CLASS,
     root: Path | None = None,
-    verbose: bool = True,
+    log: Callable[[str], None] | None = print,
 ) -> FlowerSource:
     """The data a notebook should use, and says which.
 
@@ -122,8 +123,8 @@ def resolve_data(
     root = root or data_root()
     found = _resolve(path, size, online, sample_per_class, root)
     note(data=found.kind, shards=str(found.shards))
-    if verbose:
-        print(found.describe())
+    if log:
+        log(found.describe())
     return found
 
 
@@ -148,7 +149,7 @@ def _resolve(path, size, online, sample_per_class, root) -> FlowerSource:
         try:
             photos = download_photos(root)
         except Exception as error:  # no network: any failure of the download means "offline"
-            cause = str(error).split(" -- ")[-1][:120]  # Keras puts the URL first, the cause last
+            cause = one_line(str(error).split(" -- ")[-1])  # Keras puts the URL first, the cause last
             print(f"flowers_lab: download failed ({cause}); using the offline sample")
         else:
             write_shards(photos, cached, size=size)

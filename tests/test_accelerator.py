@@ -30,7 +30,7 @@ def test_this_machine_is_a_cpu_with_one_replica_and_says_so(capsys):
 @pytest.mark.backend
 def test_mixed_precision_is_applied_only_when_asked():
     try:
-        detect(verbose=False)
+        detect(log=None)
         assert keras.config.dtype_policy().name == "float32"
         gpu = Accelerator("gpu", 1, keras.backend.backend())
         assert gpu.use_mixed_precision() == "mixed_float16"
@@ -65,7 +65,7 @@ def test_a_named_tpu_that_cannot_be_reached_falls_back(monkeypatch):
         raise ProbeFailed(f"no TPU at '{name}' (unreachable)")
 
     monkeypatch.setattr(accelerator, "_connect_tpu", fake_connect)
-    found = detect(verbose=False)
+    found = detect(log=None)
     assert calls == ["grpc://10.0.0.2:8470"] and found.kind == "cpu"
     assert "no TPU at 'grpc://10.0.0.2:8470' (unreachable)" in found.fallbacks
 
@@ -91,7 +91,7 @@ def test_probes_run_in_order_and_the_first_that_finds_wins(monkeypatch, winner):
             raise ProbeFailed(f"{name} failed")
 
         monkeypatch.setattr(accelerator, name, probe)
-    found = detect(verbose=False)
+    found = detect(log=None)
     assert tried == order[: order.index(winner) + 1]
     assert found.fallbacks == [f"{name} failed" for name in tried[:-1]]
     assert found.batch_size == (16 if found.kind == "tpu" else 32) * 8

@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from flowers_lab.data.reader import load_flowers
-from flowers_lab.data.schema import CLASSES, check_example, count_from_name, make_example, shard_name
+from flowers_lab.data.schema import CLASSES, FIELDS, SCHEMA, check_example, count_from_name, make_example, shard_name
 
 
 def test_shard_names_state_their_counts():
@@ -20,7 +20,22 @@ def test_examples_follow_the_schema_and_wrong_ones_are_named():
     assert check_example(example, CLASSES) == "lacks field 'label'"
     example = make_example(b"jpeg", 2, CLASSES, 192, 192)
     example.features.feature["one_hot_class"].float_list.value.append(0.0)
-    assert check_example(example, CLASSES) == "'one_hot_class' has 6 values, expected 5"
+    assert check_example(example, CLASSES) == (
+        "'one_hot_class' has 6 values, expected 5 (1.0 at the class index and 0.0 elsewhere)"
+    )
+    example = make_example(b"jpeg", 2, CLASSES, 192, 192)
+    example.features.feature["size"].int64_list.value.append(3)
+    assert check_example(example, CLASSES) == "'size' has 3 values, expected 2 ([height, width])"
+
+
+def test_the_schema_is_described_once_and_read_back_from_its_description():
+    assert [field.name for field in SCHEMA] == ["image", "class", "label", "size", "one_hot_class"]
+    assert FIELDS["class"].advice == "class: an int64 feature holding the class index"
+    specs = {name: field.parse_spec() for name, field in FIELDS.items()}
+    parsed = tf.io.parse_single_example(make_example(b"jpeg", 3, CLASSES, 4, 6).SerializeToString(), specs)
+    assert parsed["class"].numpy() == 3 and parsed["label"].numpy() == b"sunflowers"
+    assert parsed["size"].numpy().tolist() == [4, 6]
+    assert tf.sparse.to_dense(parsed["one_hot_class"]).numpy().tolist() == [0, 0, 0, 1, 0]
     eighth_class = make_example(b"j", 7, [*CLASSES, "a", "b", "c"], 1, 1)
     assert "expected one index below 5" in check_example(eighth_class, CLASSES)
 

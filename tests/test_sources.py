@@ -17,7 +17,7 @@ def test_an_explicit_photo_folder_is_converted_beside_itself(sample_photos, tmp_
     photos = tmp_path / "mine" / "flower_photos"
     photos.parent.mkdir()
     photos.symlink_to(sample_photos, target_is_directory=True)
-    found = resolve_data(photos, size=32, root=tmp_path, verbose=False)
+    found = resolve_data(photos, size=32, root=tmp_path, log=None)
     assert found.shards == tmp_path / "mine" / "tfrecords-jpeg-32x32" and len(list(found.shards.glob("*.tfrec"))) == 15
 
 
@@ -29,10 +29,10 @@ def test_an_explicit_path_that_does_not_exist_is_an_error(tmp_path):
 def test_downloaded_photos_are_converted_once_and_then_come_from_the_cache(sample_photos, tmp_path, monkeypatch):
     (tmp_path / "flower_photos").symlink_to(sample_photos, target_is_directory=True)
     monkeypatch.setattr(sources, "download_photos", _no_network)
-    first = resolve_data(size=32, root=tmp_path, online=True, verbose=False)
+    first = resolve_data(size=32, root=tmp_path, online=True, log=None)
     assert (first.kind, first.shards) == ("cache", tmp_path / "tfrecords-jpeg-32x32")
     stamp = sorted(first.shards.glob("*.tfrec"))[0].stat().st_mtime_ns
-    again = resolve_data(size=32, root=tmp_path, online=True, verbose=False)
+    again = resolve_data(size=32, root=tmp_path, online=True, log=None)
     assert again.kind == "cache" and sorted(again.shards.glob("*.tfrec"))[0].stat().st_mtime_ns == stamp
 
 
@@ -46,7 +46,7 @@ def test_online_without_a_cache_downloads_and_converts(sample_photos, tmp_path, 
         return root / "flower_photos"
 
     monkeypatch.setattr(sources, "download_photos", fake_download)
-    found = resolve_data(size=32, root=tmp_path, online=True, verbose=False)
+    found = resolve_data(size=32, root=tmp_path, online=True, log=None)
     assert (found.kind, found.photos) == ("download", tmp_path / "flower_photos")
     assert len(list(found.shards.glob("*.tfrec"))) == 15
 

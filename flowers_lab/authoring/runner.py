@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flowers_lab.authoring.curriculum import Lesson
+from flowers_lab.errors import one_line
 from flowers_lab.results import MIME
 
 
@@ -53,7 +54,7 @@ def run_notebook(
             progress_bar=False,
         )
     except papermill.PapermillExecutionError as failure:
-        error = f"cell {failure.exec_count}: {failure.ename}: {str(failure.evalue).splitlines()[0][:160]}"
+        error = f"cell {failure.exec_count}: {failure.ename}: {one_line(failure.evalue)}"
     finally:
         if previous is None:
             os.environ.pop("KERAS_BACKEND", None)

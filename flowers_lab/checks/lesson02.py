@@ -11,17 +11,9 @@ import numpy as np
 import tensorflow as tf
 
 from flowers_lab.checks import Feedback, correct, guarded, hint
-from flowers_lab.data.schema import CLASSES, check_example, make_example
+from flowers_lab.data.schema import CLASSES, FIELDS, check_example, make_example
 from flowers_lab.data.shards import check_shards
 from flowers_lab.errors import DataError
-
-_ADVICE = {
-    "image": "image: a bytes feature holding the JPEG bytes",
-    "class": "class: an int64 feature holding the class index",
-    "label": "label: a bytes feature holding the class name, encoded",
-    "size": "size: an int64 feature [height, width]",
-    "one_hot_class": "one_hot_class: a float feature, 1.0 at the class index and 0.0 elsewhere",
-}
 
 
 def _jpeg(height: int = 10, width: int = 12) -> bytes:
@@ -40,8 +32,8 @@ def to_tfrecord(function) -> Feedback:
         )
     problem = check_example(example, CLASSES)
     if problem:
-        field = next((name for name in _ADVICE if f"'{name}'" in problem), None)
-        return hint(problem + (f"; {_ADVICE[field]}" if field else ""))
+        field = next((field for name, field in FIELDS.items() if f"'{name}'" in problem), None)
+        return hint(problem + (f"; {field.advice}" if field else ""))
     feature = example.features.feature
     if feature["class"].int64_list.value[0] != CLASSES.index("sunflowers"):
         return hint(

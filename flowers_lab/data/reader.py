@@ -13,7 +13,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from flowers_lab.data.schema import count_from_name, read_classes
+from flowers_lab.data.schema import FIELDS, count_from_name, read_classes
 from flowers_lab.data.shards import check_shards, find_shards
 from flowers_lab.errors import DataError
 from flowers_lab.facts import note
@@ -58,11 +58,7 @@ def split_files(paths: Sequence[Path], validation_fraction: float = VALIDATION_F
 
 def parse_record(record: tf.Tensor, classes_count: int, one_hot: bool = False):
     """Decode one serialized record into (uint8 image, label)."""
-    features = {
-        "image": tf.io.FixedLenFeature([], tf.string),
-        "class": tf.io.FixedLenFeature([], tf.int64),
-        "one_hot_class": tf.io.VarLenFeature(tf.float32),
-    }
+    features = {name: FIELDS[name].parse_spec() for name in ("image", "class", "one_hot_class")}
     example = tf.io.parse_single_example(record, features)
     image = tf.io.decode_jpeg(example["image"], channels=3)
     if one_hot:

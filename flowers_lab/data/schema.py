@@ -9,12 +9,50 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 CLASSES: tuple[str, ...] = ("daisy", "dandelion", "roses", "sunflowers", "tulips")
 """The workshop's five classes, in label order."""
 
-FIELDS: tuple[str, ...] = ("image", "class", "label", "size", "one_hot_class")
+
+@dataclass(frozen=True)
+class Field:
+    """One feature of a record: its name, its kind of list, how many values (None: one per
+    class) and what it holds."""
+
+    name: str
+    kind: str
+    length: int | None
+    holds: str
+
+    @property
+    def advice(self) -> str:
+        """How to write it, for a learner: "class: an int64 feature holding the class index"."""
+        kind = {"bytes_list": "a bytes", "int64_list": "an int64", "float_list": "a float"}[self.kind]
+        return f"{self.name}: {kind} feature holding {self.holds}"
+
+    def parse_spec(self):
+        """How ``tf.io.parse_single_example`` reads it: one value or a fixed length as a dense
+        tensor, one value per class as a sparse one (``tf.sparse.to_dense`` makes it dense)."""
+        import tensorflow as tf
+
+        dtype = {"bytes_list": tf.string, "int64_list": tf.int64, "float_list": tf.float32}[self.kind]
+        if self.length is None:
+            return tf.io.VarLenFeature(dtype)
+        return tf.io.FixedLenFeature([] if self.length == 1 else [self.length], dtype)
+
+
+SCHEMA: tuple[Field, ...] = (
+    Field("image", "bytes_list", 1, "the JPEG bytes"),
+    Field("class", "int64_list", 1, "the class index"),
+    Field("label", "bytes_list", 1, "the class name, encoded"),
+    Field("size", "int64_list", 2, "[height, width]"),
+    Field("one_hot_class", "float_list", None, "1.0 at the class index and 0.0 elsewhere"),
+)
+"""The record layout, described once: checking records, reading them and the learners' hints use it."""
+
+FIELDS: dict[str, Field] = {field.name: field for field in SCHEMA}
 
 CLASSES_FILE = "classes.txt"
 """Written beside shards whose classes are not the workshop's five, one name a line."""
@@ -50,30 +88,21 @@ def make_example(jpeg: bytes, class_index: int, classes: Sequence[str], height: 
 
 
 def check_example(example, classes: Sequence[str]) -> str | None:
-    """What is wrong with a parsed ``tf.train.Example``, or None if it follows the schema."""
+    """What is wrong with a parsed ``tf.train.Example``, or None if it follows ``SCHEMA``."""
     feature = example.features.feature
-    kinds = {
-        "image": "bytes_list",
-        "class": "int64_list",
-        "label": "bytes_list",
-        "size": "int64_list",
-        "one_hot_class": "float_list",
-    }
-    for name, kind in kinds.items():
-        if name not in feature:
-            return f"lacks field '{name}'"
-        if feature[name].WhichOneof("kind") != kind:
-            return f"field '{name}' is not a {kind}"
+    for field in SCHEMA:
+        if field.name not in feature:
+            return f"lacks field '{field.name}'"
+        if feature[field.name].WhichOneof("kind") != field.kind:
+            return f"field '{field.name}' is not a {field.kind}"
     class_index = feature["class"].int64_list.value
     if len(class_index) != 1 or not 0 <= class_index[0] < len(classes):
         return f"'class' is {list(class_index)}, expected one index below {len(classes)}"
-    if len(feature["image"].bytes_list.value) != 1:
-        return "'image' must hold exactly one JPEG"
-    if len(feature["size"].int64_list.value) != 2:
-        return f"'size' has {len(feature['size'].int64_list.value)} values, expected 2 (height, width)"
-    one_hot = feature["one_hot_class"].float_list.value
-    if len(one_hot) != len(classes):
-        return f"'one_hot_class' has {len(one_hot)} values, expected {len(classes)}"
+    for field in SCHEMA:
+        values = getattr(feature[field.name], field.kind).value
+        expected = len(classes) if field.length is None else field.length
+        if len(values) != expected:
+            return f"'{field.name}' has {len(values)} values, expected {expected} ({field.holds})"
     return None
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flowers_lab.data.schema import check_example, count_from_name
-from flowers_lab.errors import DataError
+from flowers_lab.errors import DataError, one_line
 
 
 @dataclass
@@ -59,8 +59,7 @@ def check_shard(path: Path, classes: Sequence[str]) -> ShardReport:
             report.per_class[classes[feature["class"].int64_list.value[0]]] += 1
             report.records += 1
     except (tf.errors.DataLossError, tf.errors.InvalidArgumentError, DecodeError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        report.problem = f"truncated or corrupt after {report.records} records ({first_line})"
+        report.problem = f"truncated or corrupt after {report.records} records ({one_line(error)})"
         return report
     stated = count_from_name(path)
     if report.records == 0:
