@@ -20,7 +20,7 @@ lint: $(STAMP)
 	$(BIN)/flowers-lab playgrounds --check
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -m backend
 
 # The main job on the offline sample: make it, say what is here, run every lesson small.

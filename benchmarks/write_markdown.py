@@ -109,6 +109,9 @@ def main() -> None:
     figures_dir, target = Path(sys.argv[1]), Path(sys.argv[2])
     text = target.read_text()
     for name, (file, command, table) in SECTIONS.items():
+        if not (figures_dir / file).exists():  # measured another time: its section stays as it is
+            print(f"{figures_dir / file}: not measured this time; the {name} section is left as it was")
+            continue
         found = json.loads((figures_dir / file).read_text())
         if name == "training" and (figures_dir / "training-jax.json").exists():
             found += json.loads((figures_dir / "training-jax.json").read_text())
