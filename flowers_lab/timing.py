@@ -37,6 +37,15 @@ def with_round_trip(read: Callable[[tf.Tensor], tf.Tensor], latency_ms: float) -
     return delayed
 
 
+def tfrecords_with_round_trip(latency_ms: float) -> Callable[[tf.Tensor], tf.data.Dataset]:
+    """For ``interleave``: a ``TFRecordDataset`` of a path whose first record arrives
+    ``latency_ms`` late, as a bucket's first byte does. The wait happens while the file is read,
+    in the reader's own thread, so the waits of files read in parallel overlap; waiting while the
+    file is *opened* instead would serialise them (tf.data opens interleaved files one by one)."""
+    wait = with_round_trip(lambda path: path, latency_ms)
+    return lambda path: tf.data.Dataset.from_tensors(path).map(wait).flat_map(tf.data.TFRecordDataset)
+
+
 IO_THREADS = 64
 """Threads a simulated bucket's pipeline may wait in: a storage client keeps many requests in flight."""
 

@@ -17,7 +17,7 @@ from flowers_lab.plots import (
     prediction_grid,
     training_curves,
 )
-from flowers_lab.timing import images_per_second, like_a_bucket, with_round_trip
+from flowers_lab.timing import images_per_second, like_a_bucket, tfrecords_with_round_trip, with_round_trip
 
 matplotlib.use("Agg")
 
@@ -39,6 +39,25 @@ def test_a_bucket_overlaps_the_round_trips_of_files_opened_in_parallel():
     start = time.perf_counter()
     assert len(list(like_a_bucket(reads))) == 16
     assert time.perf_counter() - start < 4 * 0.2, "16 round trips of 0.2 s overlapped at most 4 deep"
+
+
+def test_shards_read_in_parallel_wait_for_their_round_trips_at_once(tmp_path):
+    paths = []
+    for index in range(4):
+        paths.append(str(tmp_path / f"flowers{index:02d}-2.tfrec"))
+        with tf.io.TFRecordWriter(paths[-1]) as writer:
+            for record in (b"first", b"second"):
+                writer.write(record + bytes([index]))
+    read = tfrecords_with_round_trip(200)
+    records = like_a_bucket(
+        tf.data.Dataset.from_tensor_slices(paths).interleave(read, cycle_length=4, num_parallel_calls=4)
+    )
+    start = time.perf_counter()
+    assert sorted(records.as_numpy_iterator()) == sorted(
+        r + bytes([i]) for i in range(4) for r in (b"first", b"second")
+    )
+    seconds = time.perf_counter() - start
+    assert 0.2 <= seconds < 2 * 0.2, "four first-byte waits of 0.2 s overlapped"
 
 
 def test_images_per_second_counts_what_it_took():

@@ -8,9 +8,9 @@ import numpy as np
 
 from flowers_lab.checks import Feedback, graph, hint
 
-CLASSES = 5
+CLASS_COUNT = 5
 _LABELS = np.array([0, 1, 2, 3, 4, 0, 1, 2])
-_SURE = np.full((8, CLASSES), 0.05, "float32")
+_SURE = np.full((8, CLASS_COUNT), 0.05, "float32")
 _SURE[np.arange(8), [0, 1, 2, 3, 4, 1, 1, 1]] = 0.8
 """Known predictions: 6 of 8 right with probability 0.8, so accuracy 0.75 and a known cross-entropy."""
 
@@ -37,8 +37,8 @@ def output_problem(model) -> Feedback | None:
     """A hint when ``model`` is not a Keras model with one output per class."""
     if not isinstance(model, keras.Model):
         return hint(f"`model` should be a keras.Sequential (or keras.Model), not a {type(model).__name__}")
-    if model.output_shape[-1] != CLASSES:
-        return hint(f"the last layer needs {CLASSES} units, one per class, not {model.output_shape[-1]}")
+    if model.output_shape[-1] != CLASS_COUNT:
+        return hint(f"the last layer needs {CLASS_COUNT} units, one per class, not {model.output_shape[-1]}")
     return None
 
 
