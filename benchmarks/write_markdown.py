@@ -80,7 +80,7 @@ def notebook_table(found: dict) -> list[str]:
     ]
     kinds = next(iter(found["solutions"].values())).keys() if found["solutions"] else []
     return [
-        f"**{found['total']:.0f} s** for the whole notebook part (target: under 600 s).",
+        f"**{found['total']:.0f} s** for the whole notebook part (target: under 360 s, issue 12).",
         "",
         "| test | seconds |",
         "|---|---|",
