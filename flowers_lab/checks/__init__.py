@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from flowers_lab.errors import one_line
+
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -78,7 +80,7 @@ def error_line(error: BaseException) -> str:
         line = lines[0] if lines else type(error).__name__
     line = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", line)
     line = re.sub(r"^Error in user-defined function passed to \S+ transformation with iterator: \S+: ", "", line)
-    return line[:200]
+    return one_line(line, limit=200)
 
 
 def explain(error: BaseException) -> Feedback:

@@ -74,9 +74,17 @@ def children(model: keras.Model, layer) -> list:
     return [other for other in operations(model) if other is not layer and layer in parents(model, other)]
 
 
-def source(model: keras.Model, layer):
-    """The first layer at or above ``layer`` that is not ``TRANSPARENT`` (walking up single parents)."""
-    while isinstance(layer, TRANSPARENT) and len(parents(model, layer)) == 1:
+def is_activation(op) -> bool:
+    """Whether ``op`` only applies a non-linear activation: a layer or a ``keras.ops`` operation."""
+    return isinstance(op, NONLINEAR) or named(op, *ACTIVATION_OPS)
+
+
+def source(model: keras.Model, layer, past_activations: bool = False):
+    """The first layer at or above ``layer`` that is not ``TRANSPARENT`` (nor an activation, with
+    ``past_activations``), walking up single parents: the layer whose output ``layer`` really reads."""
+    while (isinstance(layer, TRANSPARENT) or (past_activations and is_activation(layer))) and len(
+        parents(model, layer)
+    ) == 1:
         layer = parents(model, layer)[0]
     return layer
 
@@ -94,12 +102,7 @@ def activated(model: keras.Model, layer) -> bool:
     after = children(model, layer)
     if not after:
         return False
-    return all(
-        isinstance(child, NONLINEAR)
-        or named(child, *ACTIVATION_OPS)
-        or (isinstance(child, TRANSPARENT) and activated(model, child))
-        for child in after
-    )
+    return all(is_activation(child) or (isinstance(child, TRANSPARENT) and activated(model, child)) for child in after)
 
 
 def of_kind(model: keras.Model, kind) -> list:

@@ -6,17 +6,16 @@ import keras
 
 from flowers_lab.checks import Feedback, correct, graph, guarded, hint
 from flowers_lab.checks.models import (
-    classifier_problem,
+    compile_problem,
     gives_probabilities,
     image_classifier_problem,
+    output_problem,
     preprocessing_problem,
 )
 
 
-def _compiled_as(model: keras.Model) -> str:
-    if gives_probabilities(model):
-        return "probabilities and a cross-entropy"
-    return "logits and a from_logits cross-entropy"
+def _compiled_as(probabilities: bool) -> str:
+    return "probabilities and a cross-entropy" if probabilities else "logits and a from_logits cross-entropy"
 
 
 @guarded
@@ -39,14 +38,15 @@ def dense_classifier(model) -> Feedback:
             f"{flat[0].name} has no activation: without one, stacked Dense layers are a single linear map. "
             'Give the hidden layers activation="relu"'
         )
-    problem = classifier_problem(model)
+    probabilities = gives_probabilities(model)  # run once: the loss check and the message both need it
+    problem = compile_problem(model, probabilities)
     if problem:
         return problem
     first = hidden[0].count_params()
     return correct(
         f"hidden layers of {', '.join(str(layer.units) for layer in hidden)} neurons with activations, "
         f"{model.count_params():,} weights ({first / model.count_params():.0%} in the first layer); "
-        f"compiled with {_compiled_as(model)} on class indices, and accuracy"
+        f"compiled with {_compiled_as(probabilities)} on class indices, and accuracy"
     )
 
 
@@ -60,12 +60,16 @@ def transfer_model(model, pretrained) -> Feedback:
         return hint("freeze the pretrained model before you compile: pretrained.trainable = False")
     if not isinstance(model, keras.Model) or pretrained not in model.layers:
         return hint("put `pretrained` itself in the model, between the preprocessing and the new head")
-    problem = preprocessing_problem(model, pretrained) or classifier_problem(model)
+    problem = preprocessing_problem(model, pretrained) or output_problem(model)
+    if problem:
+        return problem
+    probabilities = gives_probabilities(model)
+    problem = compile_problem(model, probabilities)
     if problem:
         return problem
     trainable = sum(int(keras.ops.size(w)) for w in model.trainable_weights)
     return correct(
         f"0..255 reaches {pretrained.name} as -1..1; {trainable:,} trainable weights in the new head, the "
         f"{pretrained.count_params():,} of the pretrained model frozen; compiled with "
-        f"{_compiled_as(model)}, and accuracy"
+        f"{_compiled_as(probabilities)}, and accuracy"
     )

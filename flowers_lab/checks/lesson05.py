@@ -10,14 +10,10 @@ from flowers_lab.checks import Feedback, correct, graph, guarded, hint
 from flowers_lab.checks.models import GLOBAL_POOLING, classifier_problem, head_of, image_classifier_problem
 
 
-def _conv_above(model: keras.Model, layer):
-    """The layer above ``layer`` past batch normalisation, dropout and activations: the convolution
-    (or input) whose output ``layer`` really reads."""
-    while (isinstance(layer, graph.TRANSPARENT + graph.NONLINEAR) or graph.named(layer, *graph.ACTIVATION_OPS)) and len(
-        graph.parents(model, layer)
-    ) == 1:
-        layer = graph.parents(model, layer)[0]
-    return layer
+def _reads(model: keras.Model, layer):
+    """The layer whose output ``layer`` reads, past batch normalisation and activations: a
+    convolution, or the input."""
+    return graph.source(model, graph.parents(model, layer)[0], past_activations=True)
 
 
 def _joins(model: keras.Model) -> list:
@@ -29,9 +25,9 @@ def _fires(model: keras.Model) -> list:
     """The concatenations of ``model`` that join a 1x1 and a 3x3 convolution reading one tensor."""
     found = []
     for join in _joins(model):
-        branches = [_conv_above(model, parent) for parent in graph.parents(model, join)]
+        branches = [graph.source(model, parent, past_activations=True) for parent in graph.parents(model, join)]
         if len(branches) == 2 and all(isinstance(b, keras.layers.Conv2D) for b in branches):
-            reads = {id(_conv_above(model, graph.parents(model, b)[0])) for b in branches}
+            reads = {id(_reads(model, b)) for b in branches}
             if sorted(b.kernel_size[0] for b in branches) == [1, 3] and len(reads) == 1:
                 found.append(join)
     return found
@@ -58,9 +54,7 @@ def fire(fire_module) -> Feedback:
         )
     if kernels != [1, 1, 3]:
         return hint(f"a fire module has three convolutions, kernels 1, 1 and 3; yours has kernels {kernels or 'none'}")
-    squeeze = [
-        c for c in convolutions if isinstance(_conv_above(model, graph.parents(model, c)[0]), keras.layers.InputLayer)
-    ]
+    squeeze = [c for c in convolutions if isinstance(_reads(model, c), keras.layers.InputLayer)]
     if len(squeeze) != 1 or squeeze[0].kernel_size[0] != 1:
         return hint(
             "start with the squeeze: one 1x1 convolution with `squeeze` filters applied to x; the expands "
@@ -72,7 +66,7 @@ def fire(fire_module) -> Feedback:
         return hint("join the two expands with layers.concatenate([y1, y3]): it stacks their channels")
     if not _fires(model):
         expands = [c for c in convolutions if c is not squeeze[0]]
-        chained = [c for c in expands if _conv_above(model, graph.parents(model, c)[0]) is not squeeze[0]]
+        chained = [c for c in expands if _reads(model, c) is not squeeze[0]]
         reads = chained[0].name if chained else "the squeezed tensor"
         return hint(
             f"both expands should read the squeezed tensor, side by side; {reads} reads the other expand's "
