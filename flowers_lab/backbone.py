@@ -51,7 +51,12 @@ def mobilenet_v2(image_size: int, alpha: float, weights: str | Path | None, bn_m
 
 
 def pretrained_weights(
-    application: Callable, weights: str | None, image_size: int, fallback: str | None = None, **options
+    application: Callable,
+    weights: str | None,
+    image_size: int,
+    fallback: str | None = None,
+    log: Callable[[str], None] | None = print,
+    **options,
 ) -> str | None:
     """The weights to build ``application`` (e.g. ``keras.applications.Xception``) with,
     saying which: ``"imagenet"`` when Keras can download (or has cached) them, else
@@ -62,16 +67,20 @@ def pretrained_weights(
         application(input_shape=(image_size, image_size, 3), include_top=False, weights="imagenet", **options)
     except Exception as error:  # Keras raises a bare Exception when the download fails
         reason = one_line(str(error).split(" -- ")[-1])  # Keras puts the URL first, the cause last
-        print(
-            f"{application.__name__}: ImageNet weights cannot be downloaded ({reason}); "
-            f"using {fallback or 'random weights'}"
-        )
+        if log:
+            log(
+                f"{application.__name__}: ImageNet weights cannot be downloaded ({reason}); "
+                f"using {fallback or 'random weights'}"
+            )
         return fallback
-    print(f"{application.__name__}: ImageNet weights")
+    if log:
+        log(f"{application.__name__}: ImageNet weights")
     return "imagenet"
 
 
-def backbone_weights(weights: str | None, alpha: float, image_size: int) -> tuple[str | None, float]:
+def backbone_weights(
+    weights: str | None, alpha: float, image_size: int, log: Callable[[str], None] | None = print
+) -> tuple[str | None, float]:
     """The ``weights`` and ``alpha`` to build lesson 3's MobileNetV2 with, saying which.
 
     ``"imagenet"`` falls back to the offline weights where it cannot be downloaded, as does
@@ -80,9 +89,10 @@ def backbone_weights(weights: str | None, alpha: float, image_size: int) -> tupl
     import keras
 
     if weights == "imagenet":
-        weights = pretrained_weights(keras.applications.MobileNetV2, weights, image_size, "offline", alpha=alpha)
+        weights = pretrained_weights(keras.applications.MobileNetV2, weights, image_size, "offline", log, alpha=alpha)
     if weights == "offline":
-        print(f"MobileNetV2: offline weights, alpha {OFFLINE_ALPHA}: {offline_recipe()}")
+        if log:
+            log(f"MobileNetV2: offline weights, alpha {OFFLINE_ALPHA}: {offline_recipe()}")
         return str(OFFLINE_WEIGHTS), OFFLINE_ALPHA
     return weights, alpha
 

@@ -121,20 +121,20 @@ def resolve_data(
     photos downloaded and converted; then the offline sample.
     """
     root = root or data_root()
-    found = _resolve(path, size, online, sample_per_class, root)
+    found = _resolve(path, size, online, sample_per_class, root, log)
     note(data=found.kind, shards=str(found.shards))
     if log:
         log(found.describe())
     return found
 
 
-def _resolve(path, size, online, sample_per_class, root) -> FlowerSource:
+def _resolve(path, size, online, sample_per_class, root, log) -> FlowerSource:
     if path:
         path = Path(path)
         if path.is_dir() and any((path / name).is_dir() for name in CLASSES):
             out = path.parent / shard_folder_name(size)
             if not existing_shards(out):
-                write_shards(path, out, size=size)
+                write_shards(path, out, size=size, log=log)
             return FlowerSource("explicit", path, out)
         if not path.exists() and "*" not in str(path):
             raise DataError(f"{path}: no such file or folder")
@@ -142,7 +142,7 @@ def _resolve(path, size, online, sample_per_class, root) -> FlowerSource:
     photos = downloaded_photos(root)
     cached = root / shard_folder_name(size)
     if photos and not existing_shards(cached):
-        write_shards(photos, cached, size=size)
+        write_shards(photos, cached, size=size, log=log)
     if existing_shards(cached):
         return FlowerSource("cache", photos, cached)
     if online:
@@ -150,8 +150,9 @@ def _resolve(path, size, online, sample_per_class, root) -> FlowerSource:
             photos = download_photos(root)
         except Exception as error:  # no network: any failure of the download means "offline"
             cause = one_line(str(error).split(" -- ")[-1])  # Keras puts the URL first, the cause last
-            print(f"flowers_lab: download failed ({cause}); using the offline sample")
+            if log:
+                log(f"flowers_lab: download failed ({cause}); using the offline sample")
         else:
-            write_shards(photos, cached, size=size)
+            write_shards(photos, cached, size=size, log=log)
             return FlowerSource("download", photos, cached)
-    return make_sample(size, sample_per_class, folder=sample_folder(sample_per_class, 0, root))
+    return make_sample(size, sample_per_class, folder=sample_folder(sample_per_class, 0, root), log=log)

@@ -66,3 +66,12 @@ def test_the_data_root_follows_the_environment(monkeypatch, tmp_path):
     assert data_root() == tmp_path
     monkeypatch.delenv("FLOWERS_LAB_DATA")
     assert data_root().name == "data"
+
+
+def test_log_none_silences_everything_resolving_says_and_a_log_gets_it_all(tmp_path, capsys):
+    found = resolve_data(size=32, root=tmp_path / "quiet", online=False, sample_per_class=2, log=None)
+    assert found.kind == "sample" and capsys.readouterr().out == ""
+    lines = []
+    resolve_data(size=32, root=tmp_path / "told", online=False, sample_per_class=2, log=lines.append)
+    assert capsys.readouterr().out == ""
+    assert lines[0] == "sample: 2 daisy" and lines[-1].startswith("flowers_lab: data from the offline synthetic sample")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,14 +71,20 @@ def run_notebook(
     return figures, error, environment
 
 
+PROGRESS = functools.partial(print, flush=True)
+"""How ``run_lessons`` says by default that a lesson ended: at once, even into a pipe."""
+
+
 def run_lessons(
     lessons: Sequence[Lesson],
     out: Path = Path("build"),
     quick: bool = False,
     backend: str | None = None,
     playgrounds: bool = False,
+    log: Callable[[str], None] | None = PROGRESS,
 ) -> list[LessonRun]:
-    """Execute each lesson's solution (or playground) notebook into ``out/notebooks``."""
+    """Execute each lesson's solution (or playground) notebook into ``out/notebooks``, saying how
+    each went as it ends."""
     runs = []
     for lesson in lessons:
         source = lesson.playground if playgrounds else lesson.solution
@@ -85,10 +92,11 @@ def run_lessons(
         start = time.perf_counter()
         figures, error, environment = run_notebook(source, executed, lesson.parameters(quick, playgrounds), backend)
         runs.append(LessonRun(lesson, executed, time.perf_counter() - start, figures, error, environment))
-        print(
-            f"lesson {lesson.number}: {runs[-1].status} in {runs[-1].seconds:.0f} s" + (f" ({error})" if error else ""),
-            flush=True,
-        )
+        if log:
+            log(
+                f"lesson {lesson.number}: {runs[-1].status} in {runs[-1].seconds:.0f} s"
+                + (f" ({error})" if error else "")
+            )
     return runs
 
 
