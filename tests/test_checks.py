@@ -8,10 +8,10 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from exercises import answer, exercise, namespace
 from keras import layers
 
 from flowers_lab import CLASSES
+from flowers_lab.authoring.solutions import answer, exercise, namespace
 from flowers_lab.checks import Feedback, error_line, explain, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06
 
 A = tf.data.AUTOTUNE

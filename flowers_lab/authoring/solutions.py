@@ -1,5 +1,5 @@
-"""Running a lesson's exercise cells outside the notebook, as the solution or as the starter,
-for the tests of the checks."""
+"""Running a lesson's solution cells outside the notebook: its exercise cells as the solution or
+as the starter (for the tests of the checks), and the models it builds (for tests and benchmarks)."""
 
 from __future__ import annotations
 
