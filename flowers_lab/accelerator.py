@@ -2,8 +2,12 @@
 
 ``detect()`` returns an ``Accelerator``: the kind found (tpu/gpu/cpu), the replica count, a
 recommended global batch size, the mixed-precision policy that suits the hardware and a
-``scope()`` to build models in. On TensorFlow the scope is a ``tf.distribute`` strategy's;
-on JAX it is a ``keras.distribution.DataParallel``'s. A lesson's code is the same on both.
+``scope()`` to build models in. On TensorFlow the scope is a ``tf.distribute`` strategy's
+(``fit`` and ``evaluate`` then split each batch over its replicas); on JAX with several devices
+``detect()`` sets a ``keras.distribution.DataParallel`` for the whole session, so every batch
+is split over the devices wherever it is used. A lesson's code is the same on both, on any number
+of replicas: the global batch is the per-replica batch times the replicas, and validation
+batches are padded to full size (``flowers_lab.data.reader.pad_batch``).
 """
 
 from __future__ import annotations
@@ -21,10 +25,21 @@ from flowers_lab.errors import one_line
 from flowers_lab.facts import note
 
 BATCH_PER_REPLICA = {"tpu": 16, "gpu": 32, "cpu": 32}
-"""The workshop's batch sizes: 16 per TPU core, 32 per GPU; the CPU takes the GPU's."""
+"""The workshop's batch sizes: 16 per TPU device, 32 per GPU; the CPU takes the GPU's.
+
+The workshop's 16 was for a TPU v2/v3 core (8 or 16 GiB of memory each). A v5e chip, one device
+to JAX (Colab's TPU runtime: one chip; Kaggle's v5e-8: eight), has 16 GiB like a v3 core, so 16
+fits there too: a safe default, not a tuned one (this project has not measured a TPU), and
+``BATCH_SIZE`` in each lesson's parameters overrides it."""
 
 POLICY = {"tpu": "mixed_bfloat16", "gpu": "mixed_float16", "cpu": "float32"}
 """The mixed-precision policy that suits each kind (``float32``: none)."""
+
+
+PROCESSES = "KERAS_DISTRIBUTION_NUM_PROCESSES"
+"""With the JAX backend, several processes (machines) train as one when each is started with this
+variable, ``KERAS_DISTRIBUTION_JOB_ADDRESSES`` (the first process's host:port) and
+``KERAS_DISTRIBUTION_PROCESS_ID``: ``detect()`` then joins them (``keras.distribution.initialize``)."""
 
 
 @dataclass
@@ -68,7 +83,10 @@ class Accelerator:
         where = f"{self.kind.upper()}, {self.replicas} replica{'s' if self.replicas > 1 else ''}"
         spread = self.strategy or self.distribution
         how = type(spread).__name__ if spread is not None else "no distribution"
-        how = "default strategy" if how == "_DefaultDistributionStrategy" else how
+        how = {
+            "_DefaultDistributionStrategy": "default strategy",
+            "CollectiveAllReduceStrategy": "MultiWorkerMirroredStrategy",
+        }.get(how, how)
         line = f"flowers_lab: {where} on {self.backend} ({how}), batch size {self.batch_size}"
         return line + (f"; {'; '.join(self.fallbacks)}" if self.fallbacks else "")
 
@@ -104,9 +122,11 @@ class ProbeFailed(Exception):
 def detect(mixed_precision: bool = False, log: Callable[[str], None] | None = print) -> Accelerator:
     """Probe for the best accelerator on the current Keras backend; never raises for its absence.
 
-    TensorFlow order: TPU VM (``tpu='local'``), a named TPU (``TPU_NAME`` or Colab's legacy
-    ``COLAB_TPU_ADDR``), a multi-worker cluster from ``TF_CONFIG``, several GPUs, then one GPU
-    or the CPU with the default strategy. JAX: all of ``jax.devices()``.
+    TensorFlow order: a multi-worker cluster from ``TF_CONFIG`` (first: its strategy must be made
+    before TensorFlow starts, and a TPU probe starts it), a TPU VM (``tpu='local'``), a named TPU
+    (``TPU_NAME`` or Colab's legacy ``COLAB_TPU_ADDR``), several GPUs, then one GPU or the CPU
+    with the default strategy. JAX: all of ``jax.devices()``, over which a ``DataParallel``
+    distribution is set for the session when there are several.
     With ``mixed_precision`` the suiting policy is applied.
     """
     import keras
@@ -125,13 +145,13 @@ def detect(mixed_precision: bool = False, log: Callable[[str], None] | None = pr
 
 def _detect_tensorflow() -> Accelerator:
     fallbacks = []
-    for probe in (probe_local_tpu, probe_named_tpu, probe_cluster, probe_gpus):
+    for probe in (probe_cluster, probe_local_tpu, probe_named_tpu, probe_gpus):
         try:
             found = probe()
         except ProbeFailed as why:
             fallbacks.append(str(why))
             continue
-        found.fallbacks = fallbacks
+        found.fallbacks = fallbacks + found.fallbacks
         return found
     import tensorflow as tf
 
@@ -180,7 +200,17 @@ def probe_cluster() -> Accelerator:
         raise ProbeFailed(f"TF_CONFIG names {len(workers)} worker, not a cluster")
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
     kind = "gpu" if tf.config.list_physical_devices("GPU") else "cpu"
-    return Accelerator(kind, strategy.num_replicas_in_sync, "tensorflow", strategy=strategy)
+    found = Accelerator(kind, strategy.num_replicas_in_sync, "tensorflow", strategy=strategy)
+    found.fallbacks.append(MULTI_WORKER_CAVEAT)
+    return found
+
+
+MULTI_WORKER_CAVEAT = (
+    "Keras 3's fit fails under MultiWorkerMirroredStrategy (keras-team/keras#20585, seen with 3.15): "
+    f"to train across machines, use the JAX backend and {PROCESSES}"
+)
+"""What ``detect()`` says beside a TensorFlow cluster: the strategy is made (a custom training loop
+can use it), but the lessons' ``fit`` stops at its first step with a ``PerReplica`` error."""
 
 
 def probe_gpus() -> Accelerator:
@@ -200,9 +230,16 @@ def _detect_jax() -> Accelerator:
     import jax
     import keras
 
-    devices = jax.devices()
+    if int(os.environ.get(PROCESSES, "1")) > 1:
+        jax.config.update("jax_cpu_collectives_implementation", "gloo")  # CPUs of several processes
+        keras.distribution.initialize()  # before any computation; reads the KERAS_DISTRIBUTION_* variables
+    devices = jax.devices()  # every process's devices
     kind = devices[0].platform if devices[0].platform in BATCH_PER_REPLICA else "gpu"
     if len(devices) == 1:
         return Accelerator(kind, 1, "jax")
+    # Set for the whole session, not only inside scope(): a DataParallel distribution splits
+    # each batch over the devices only where it is in force, and the lessons call fit,
+    # evaluate and predict after building their models in the scope.
     distribution = keras.distribution.DataParallel(devices=devices)
+    keras.distribution.set_distribution(distribution)
     return Accelerator(kind, len(devices), "jax", distribution=distribution)

@@ -352,7 +352,15 @@ def test_read_tfrecord_mistakes(wrong, expected):
 # Lesson 3 ---------------------------------------------------------------------------------
 
 
-def _dense(*hidden, scale=True, flatten=True, last=None, loss="sparse_categorical_crossentropy", metrics=("accuracy",)):
+def _dense(
+    *hidden,
+    scale=True,
+    flatten=True,
+    last=None,
+    loss="sparse_categorical_crossentropy",
+    weighted=("accuracy",),
+    metrics=(),
+):
     model = keras.Sequential(
         [
             keras.Input([8, 8, 3]),
@@ -363,7 +371,7 @@ def _dense(*hidden, scale=True, flatten=True, last=None, loss="sparse_categorica
         ]
     )
     if loss:
-        model.compile(optimizer="adam", loss=loss, metrics=list(metrics))
+        model.compile(optimizer="adam", loss=loss, metrics=list(metrics), weighted_metrics=list(weighted))
     return model
 
 
@@ -382,7 +390,7 @@ def test_dense_classifier_solution_starter_and_right_answers_written_otherwise()
                 layers.Dense(20),
                 layers.ReLU(),
                 last=[layers.Dense(5), layers.Softmax()],
-                metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+                weighted=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
             )
         )
     )
@@ -408,10 +416,14 @@ def test_dense_classifier_solution_starter_and_right_answers_written_otherwise()
             "the labels are class indices (0 to 4), not one-hot",
         ),
         (lambda: _dense(_relu(), loss="mse"), "the labels are class indices"),
-        (lambda: _dense(_relu(), metrics=()), 'add metrics=["accuracy"]'),
-        (lambda: _dense(_relu(), metrics=["sparse_categorical_accuracy"]), "(you have sparse_categorical_accuracy)"),
+        (lambda: _dense(_relu(), weighted=()), 'add weighted_metrics=["accuracy"]'),
+        (lambda: _dense(_relu(), weighted=["sparse_categorical_accuracy"]), "(you have sparse_categorical_accuracy)"),
         (
-            lambda: _dense(_relu(), metrics=[keras.metrics.Accuracy()]),
+            lambda: _dense(_relu(), weighted=(), metrics=["accuracy"]),
+            "your accuracy also counts the blank images that fill up the last validation batch",
+        ),
+        (
+            lambda: _dense(_relu(), weighted=[keras.metrics.Accuracy()]),
             "keras.metrics.Accuracy compares labels and outputs",
         ),
         (lambda: _dense(_relu(), loss=None), "compile the model"),
@@ -430,6 +442,7 @@ def test_dense_classifier_solution_starter_and_right_answers_written_otherwise()
         "mse",
         "no metric",
         "other metric name",
+        "unweighted accuracy",
         "Accuracy()",
         "not compiled",
         "10 classes",
@@ -445,7 +458,7 @@ def _transfer(preprocess, freeze=True, units=5):
     x = keras.Input([32, 32, 3])
     y = layers.Dense(units, activation="softmax")(layers.GlobalAveragePooling2D()(pretrained(preprocess(x))))
     model = keras.Model(x, y)
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
     return model, pretrained
 
 
@@ -497,7 +510,7 @@ def _convnet(*body, head=None, scale=True, size=32, compiled=True):
         ]
     )
     if compiled:
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
     return model
 
 
@@ -587,7 +600,7 @@ def test_convnet_solution_starter_and_right_answers_written_otherwise():
         y = layers.MaxPooling2D(2)(keras.ops.relu(layers.Conv2D(8, 3, padding="same")(y)))
     y = layers.Softmax()(layers.Dense(5)(layers.GlobalAveragePooling2D()(_conv(size=1)(y))))
     functional = keras.Model(x, y)
-    functional.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    functional.compile(optimizer="adam", loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
     passes(lesson04.convnet(functional))
 
 
@@ -665,7 +678,7 @@ def _squeezenet(pools=True, head=layers.GlobalAveragePooling2D, fires=3, scale=T
         y = layers.MaxPooling2D(2)(y) if pools else y
     y = layers.Dense(5, activation="softmax")(head()(y))
     model = keras.Model(x, y)
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
     return model
 
 
@@ -751,7 +764,7 @@ def _fine_tune(freeze=False, output_dtype=None, scale=1 / 127.5, separate_softma
         else:
             y = layers.Dense(5, activation="softmax", dtype=output_dtype)(y)
         model = keras.Model(x, y)
-        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
         return model
 
     return fine_tune_model

@@ -2,6 +2,7 @@
 
 import shutil
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -10,6 +11,7 @@ from flowers_lab.data.reader import augment, load_flowers, split_files
 from flowers_lab.data.schema import CLASSES, make_example
 from flowers_lab.data.writer import write_shards
 from flowers_lab.errors import DataError
+from flowers_lab.evaluation import predict_dataset
 
 
 def test_split_takes_the_first_19_percent_of_sorted_files_for_validation(tmp_path):
@@ -22,7 +24,10 @@ def test_split_takes_the_first_19_percent_of_sorted_files_for_validation(tmp_pat
 def test_datasets_have_the_counts_shapes_and_pixel_range_asked_for(sample_shards):
     data = load_flowers(sample_shards, batch_size=8, pixel_range=(-1.0, 1.0))
     short = load_flowers(sample_shards, batch_size=6)
-    assert [b[0].shape[0] for b in short.validation] == [6, 2]  # the last validation batch is kept
+    weights = [b[2].numpy().tolist() for b in short.validation]  # 8 images: 6, then 2 and 4 blanks
+    assert weights == [[1.5] * 6, [1.5] * 2 + [0.0] * 4]  # 12 slots for 8 images: each weighs 12 / 8
+    assert all(b[0].shape[0] == 6 for b in short.validation)
+    assert not next(iter(short.validation.skip(1)))[0].numpy()[2:].any()  # the padding is blank
     assert (data.train_count, data.validation_count) == (52, 8)  # int(15 * 0.19) = 2 shards of 4 validate
     assert (data.steps_per_epoch, data.validation_steps) == (6, 1)
     images, labels = next(iter(data.train))
@@ -33,9 +38,23 @@ def test_datasets_have_the_counts_shapes_and_pixel_range_asked_for(sample_shards
     assert labels.dtype == tf.int32 and set(labels.numpy()) <= set(range(5))
 
 
+def test_padded_validation_counts_every_image_once_in_keras_and_in_predict_dataset(sample_shards):
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input([64, 64, 3]), keras.layers.Rescaling(1 / 255), keras.layers.Flatten()])
+    model.add(keras.layers.Dense(5, activation="softmax"))
+    model.compile(loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
+    padded = load_flowers(sample_shards, batch_size=6).validation  # 8 images in 12 slots
+    images, labels, predicted = predict_dataset(model, padded)
+    assert len(images) == len(labels) == len(predicted) == 8
+    exact = model.evaluate(images, labels, batch_size=8, verbose=0, return_dict=True)
+    found = model.evaluate(padded, verbose=0, return_dict=True)
+    assert found == pytest.approx(exact, rel=1e-5)
+    assert found["accuracy"] == pytest.approx(np.mean(predicted == labels))
+
+
 def test_images_are_resized_and_labels_can_be_one_hot(sample_shards):
     data = load_flowers(sample_shards, image_size=32, batch_size=4, one_hot=True)
-    images, labels = next(iter(data.validation))
+    images, labels, _ = next(iter(data.validation))
     assert images.shape == (4, 32, 32, 3) and labels.shape == (4, 5)
     np.testing.assert_array_equal(labels.numpy().sum(axis=1), 1.0)
 
@@ -43,16 +62,16 @@ def test_images_are_resized_and_labels_can_be_one_hot(sample_shards):
 def test_training_set_repeats_and_validation_is_stable(sample_shards):
     data = load_flowers(sample_shards, batch_size=8)
     assert sum(1 for _ in data.train.take(20)) == 20  # repeats past its 6 batches
-    first = [labels.numpy().tolist() for _, labels in data.validation]
-    assert first == [labels.numpy().tolist() for _, labels in data.validation]
+    first = [labels.numpy().tolist() for _, labels, _ in data.validation]
+    assert first == [labels.numpy().tolist() for _, labels, _ in data.validation]
 
 
 def test_augmentation_changes_training_images_only(sample_shards):
     plain = load_flowers(sample_shards, batch_size=12, shuffle_buffer=1)
     augmented = load_flowers(sample_shards, batch_size=12, shuffle_buffer=1, augment=augment)
     tf.random.set_seed(0)
-    v1, _ = next(iter(plain.validation))
-    v2, _ = next(iter(augmented.validation))
+    v1, *_ = next(iter(plain.validation))
+    v2, *_ = next(iter(augmented.validation))
     np.testing.assert_array_equal(v1.numpy(), v2.numpy())
     plain_sums = sorted(x.numpy().sum() for x in next(iter(plain.train))[0])
     augmented_sums = sorted(x.numpy().sum() for x in next(iter(augmented.train))[0])

@@ -105,6 +105,6 @@ def test_original_shards_load_with_our_reader(tmp_path):
                 writer.write(original_to_tfrecord(writer, jpeg, label.encode(), 32, 32).SerializeToString())
     data = load_flowers(tmp_path, batch_size=4, validation_fraction=0.34)
     assert (data.train_count, data.validation_count) == (8, 4)
-    images, classes = next(iter(data.validation))
+    images, classes, _ = next(iter(data.validation))
     assert images.shape == (4, 32, 32, 3)
     np.testing.assert_allclose(images.numpy().mean(axis=(1, 2, 3)), classes.numpy() * 40, atol=3)

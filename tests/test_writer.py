@@ -204,6 +204,6 @@ def test_own_classes_are_written_and_read_back(tmp_path):
     write_shards(tmp_path / "p", tmp_path / "out", size=32, shards=2, classes=("cats", "dogs"), log=None)
     data = load_flowers(tmp_path / "out", batch_size=4, validation_fraction=0.5)
     assert data.classes == ("cats", "dogs")
-    images, labels = next(iter(data.validation))
+    images, labels, _ = next(iter(data.validation))
     brightness = images.numpy().mean(axis=(1, 2, 3))
     np.testing.assert_array_equal(brightness > 127, labels.numpy() == 1)

@@ -33,17 +33,18 @@ class LessonRun:
 
 
 def run_notebook(
-    source: Path, executed: Path, parameters: dict, backend: str | None = None
+    source: Path, executed: Path, parameters: dict, backend: str | None = None, environ: dict[str, str] | None = None
 ) -> tuple[dict, str | None, dict]:
-    """Execute ``source`` into ``executed``; return the figures it reported, the error if any,
-    and the environment it reported."""
+    """Execute ``source`` into ``executed`` in a kernel with the Keras ``backend`` and the
+    variables of ``environ`` (``XLA_FLAGS``, for instance); return the figures it reported, the
+    error if any, and the environment it reported."""
     import nbformat
     import papermill
 
     executed.parent.mkdir(parents=True, exist_ok=True)
-    previous = os.environ.get("KERAS_BACKEND")
-    if backend:
-        os.environ["KERAS_BACKEND"] = backend  # the kernel inherits this process's environment
+    variables = {**(environ or {}), **({"KERAS_BACKEND": backend} if backend else {})}
+    previous = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)  # the kernel inherits this process's environment
     error = None
     try:
         papermill.execute_notebook(
@@ -57,10 +58,11 @@ def run_notebook(
     except papermill.PapermillExecutionError as failure:
         error = f"cell {failure.exec_count}: {failure.ename}: {one_line(failure.evalue)}"
     finally:
-        if previous is None:
-            os.environ.pop("KERAS_BACKEND", None)
-        else:
-            os.environ["KERAS_BACKEND"] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     figures, environment = {}, {}
     if executed.exists():
         for cell in nbformat.read(executed, as_version=4).cells:

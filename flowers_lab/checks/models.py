@@ -14,6 +14,11 @@ _SURE = np.full((8, CLASS_COUNT), 0.05, "float32")
 _SURE[np.arange(8), [0, 1, 2, 3, 4, 1, 1, 1]] = 0.8
 """Known predictions: 6 of 8 right with probability 0.8, so accuracy 0.75 and a known cross-entropy."""
 _RIGHT = int(np.sum(_SURE.argmax(axis=-1) == _LABELS))
+_WEIGHTS = np.array([1, 1, 1, 1, 1, 1, 0, 0], "float32")
+"""The last two rows are padding, as in a validation batch filled up to full size: weighted,
+5 of the 6 real predictions are right; counted without the weights, 6 of 8."""
+_WEIGHTED_ACCURACY = float(np.sum((_SURE.argmax(axis=-1) == _LABELS) * _WEIGHTS) / _WEIGHTS.sum())
+_METRIC = 'weighted_metrics=["accuracy"]'
 
 
 def _cross_entropy(probabilities: np.ndarray, labels: np.ndarray) -> float:
@@ -57,10 +62,10 @@ def image_classifier_problem(model, flat_advice: str) -> Feedback | None:
 def compile_problem(model: keras.Model, probabilities: bool) -> Feedback | None:
     """A hint when ``model`` is not compiled with a cross-entropy loss on class indices that
     matches its output (probabilities, or logits with ``from_logits=True``) and an ``accuracy``
-    metric that counts correct classes; judged by the values the loss and metric compute on
-    known predictions."""
+    among the weighted metrics (validation batches are padded with images of weight 0); judged
+    by the values the loss and metric compute on known predictions."""
     if not model.compiled:
-        return hint('compile the model: model.compile(optimizer=..., loss=..., metrics=["accuracy"])')
+        return hint(f"compile the model: model.compile(optimizer=..., loss=..., {_METRIC})")
     predictions = _SURE if probabilities else np.log(_SURE)
     try:
         loss = float(keras.ops.convert_to_numpy(model.compute_loss(y=_LABELS, y_pred=predictions)))
@@ -89,26 +94,30 @@ def compile_problem(model: keras.Model, probabilities: bool) -> Feedback | None:
     try:
         metrics = {
             name: float(keras.ops.convert_to_numpy(value))
-            for name, value in model.compute_metrics(None, _LABELS, predictions, sample_weight=None).items()
+            for name, value in model.compute_metrics(None, _LABELS, predictions, sample_weight=_WEIGHTS).items()
         }
     except Exception as error:
         return hint(
             "keras.metrics.Accuracy compares labels and outputs value by value and fails here "
-            f'({type(error).__name__}): use metrics=["accuracy"], which counts the right classes'
+            f"({type(error).__name__}): use {_METRIC}, which counts the right classes"
         )
     finally:
         model.reset_metrics()
     if "accuracy" not in metrics:
         others = [name for name in metrics if name != "loss"]
         return hint(
-            'add metrics=["accuracy"]: the cells below plot history["accuracy"] and '
+            f'add {_METRIC}: the cells below plot history["accuracy"] and '
             'history["val_accuracy"]' + (f" (you have {', '.join(others)})" if others else "")
         )
-    if not np.isclose(metrics["accuracy"], _RIGHT / len(_LABELS), atol=1e-3):
+    if np.isclose(metrics["accuracy"], _RIGHT / len(_LABELS), atol=1e-3):
         return hint(
-            f"{_RIGHT} of {len(_LABELS)} known predictions are right, and your accuracy metric says "
-            f"{metrics['accuracy']:.3g}: "
-            'use metrics=["accuracy"], which counts the right classes'
+            "your accuracy also counts the blank images that fill up the last validation batch (weight 0): "
+            f"use {_METRIC}, which counts each image by its weight"
+        )
+    if not np.isclose(metrics["accuracy"], _WEIGHTED_ACCURACY, atol=1e-3):
+        return hint(
+            f"5 of 6 known predictions are right, and your accuracy metric says {metrics['accuracy']:.3g}: "
+            f"use {_METRIC}, which counts the right classes"
         )
     return None
 

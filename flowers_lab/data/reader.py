@@ -24,7 +24,8 @@ VALIDATION_FRACTION = 0.19
 
 @dataclass
 class FlowerData:
-    """Batched datasets of (image, label) and the counts a ``model.fit`` call needs."""
+    """Batched datasets, training of (image, label), validation of (image, label, weight), and
+    the counts a ``model.fit`` call needs."""
 
     train: tf.data.Dataset
     validation: tf.data.Dataset
@@ -40,7 +41,7 @@ class FlowerData:
 
     @property
     def validation_steps(self) -> int:
-        """Batches in one pass over the validation files (the last one may be short)."""
+        """Batches in one pass over the validation files (the last one filled up with padding)."""
         return math.ceil(self.validation_count / self.batch_size)
 
 
@@ -90,6 +91,11 @@ def load_flowers(
 ) -> FlowerData:
     """Training and validation datasets from a directory or glob of shards.
 
+    Training yields full batches of (image, label), endlessly. Validation yields every image
+    once, in order, as (image, label, weight) batches of exactly ``batch_size``: the last one
+    is filled up with blank images of weight 0 (see ``pad_batch``), so that ``fit``,
+    ``evaluate`` and ``predict_dataset`` count each image once on any number of replicas.
+
     Images come out as ``[batch, size, size, 3]``, resized when ``image_size`` differs from
     the shards'. By default they stay uint8 in [0, 255] and the model scales them (a
     ``keras.layers.Rescaling`` first layer): on the accelerator that costs nothing, while
@@ -118,6 +124,7 @@ def load_flowers(
             )
         stored_size = sizes.pop() if len(sizes) == 1 else None
     counts = {path: _count(path) for path in paths}
+    validation_count = sum(counts[p] for p in validation_files)
     size = image_size or (stored_size[0] if stored_size and stored_size[0] == stored_size[1] else None)
     resize = size is not None and stored_size != (size, size)
 
@@ -142,10 +149,18 @@ def load_flowers(
             if augment is not None:
                 dataset = dataset.map(augment, num_parallel_calls=AUTOTUNE)
         dataset = dataset.batch(batch_size, drop_remainder=training)
+        if not training:
+            steps = math.ceil(validation_count / batch_size)
+            weight = steps * batch_size / max(1, validation_count)
+            dataset = dataset.map(lambda x, y: pad_batch(x, y, batch_size, weight))
+            # Told its length, Keras stops after the last batch; not told, it counts one batch more
+            # into the loss of a dataset of fixed batch shape (Keras 3.15, measured).
+            dataset = dataset.apply(tf.data.experimental.assert_cardinality(steps))
         if pixel_range is not None:
             low, high = pixel_range
             dataset = dataset.map(
-                lambda x, y: (tf.cast(x, tf.float32) * ((high - low) / 255.0) + low, y), num_parallel_calls=AUTOTUNE
+                lambda x, *rest: (tf.cast(x, tf.float32) * ((high - low) / 255.0) + low, *rest),
+                num_parallel_calls=AUTOTUNE,
             )
         return dataset.prefetch(AUTOTUNE)
 
@@ -155,9 +170,29 @@ def load_flowers(
         validation=read(validation_files, training=False),
         classes=classes,
         train_count=sum(counts[p] for p in train_files),
-        validation_count=sum(counts[p] for p in validation_files),
+        validation_count=validation_count,
         batch_size=batch_size,
     )
+
+
+def pad_batch(images: tf.Tensor, labels: tf.Tensor, batch_size: int, weight: float = 1.0):
+    """(images, labels, weights) of exactly ``batch_size``: a short batch is filled up with
+    blank images that weigh 0; real images weigh ``weight``.
+
+    Every batch then has the same static shape and divides evenly over the replicas (JAX's
+    ``DataParallel`` refuses a batch that does not; ``MirroredStrategy`` fails on one that does
+    not fill every replica), and what Keras computes with the weights counts each image once:
+    weighted metrics exactly; the loss, which Keras averages over every slot of every batch,
+    exactly when ``weight`` is slots / images (``load_flowers`` passes that).
+    """
+    count = tf.shape(images)[0]
+    missing = batch_size - count
+    weights = tf.concat([tf.fill([count], weight), tf.zeros([missing])], axis=0)
+    images = tf.concat([images, tf.zeros(tf.concat([[missing], tf.shape(images)[1:]], 0), images.dtype)], 0)
+    labels = tf.concat([labels, tf.zeros(tf.concat([[missing], tf.shape(labels)[1:]], 0), labels.dtype)], 0)
+    images = tf.ensure_shape(images, [batch_size, *images.shape[1:]])
+    labels = tf.ensure_shape(labels, [batch_size, *labels.shape[1:]])
+    return images, labels, tf.ensure_shape(weights, [batch_size])
 
 
 def _decode(record, classes_count, one_hot, size, resize):

@@ -1,0 +1,107 @@
+"""The lessons' pattern on several replicas, run in a fresh process (the device count is fixed when
+the backend starts): detect, load_flowers with the accelerator's batch size, a model built and
+compiled in the scope, fit with validation, evaluate, predict_dataset. Prints one JSON line.
+
+    python tests/replicas.py SHARDS OUT
+
+The replicas come from the environment: on JAX, ``XLA_FLAGS=--xla_force_host_platform_device_count=N``
+virtual devices, or several processes joined by the ``KERAS_DISTRIBUTION_*`` variables (each
+saves its weights to ``OUT/weights-ID.npz``); on TensorFlow, ``REPLICAS=N`` logical CPUs mirrored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+if keras.backend.backend() == "tensorflow" and os.environ.get("REPLICAS"):
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(
+        cpu, [tf.config.LogicalDeviceConfiguration()] * int(os.environ["REPLICAS"])
+    )
+
+from flowers_lab.accelerator import detect  # noqa: E402
+from flowers_lab.data.reader import load_flowers  # noqa: E402
+from flowers_lab.evaluation import predict_dataset  # noqa: E402
+
+SHARDINGS: list[tuple[int, ...]] = []
+"""The shape of each device's share of a batch, as the model saw its input (JAX)."""
+
+
+class ShardingProbe(keras.layers.Layer):
+    """Passes its input through; on JAX, records how the input batch is laid over the devices."""
+
+    def call(self, x):
+        if keras.backend.backend() == "jax":
+            import jax
+
+            jax.debug.inspect_array_sharding(x, callback=lambda s: SHARDINGS.append(s.shard_shape(x.shape)))
+        return x
+
+
+def main(shards: str, out: str) -> None:
+    accelerator = detect(log=None)
+    if keras.backend.backend() == "tensorflow" and accelerator.replicas == 1 and os.environ.get("REPLICAS"):
+        # Several logical CPUs are not GPUs: detect() keeps the default strategy; mirror over them here.
+        accelerator.strategy = tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")])
+        accelerator.replicas = accelerator.strategy.num_replicas_in_sync
+    data = load_flowers(shards, image_size=32, batch_size=accelerator.batch_size)
+    keras.utils.set_random_seed(0)
+    with accelerator.scope():
+        model = keras.Sequential(
+            [
+                keras.Input([32, 32, 3]),
+                ShardingProbe(),
+                keras.layers.Rescaling(1 / 255),
+                keras.layers.Conv2D(8, 3, activation="relu"),
+                keras.layers.BatchNormalization(momentum=0.9),
+                keras.layers.GlobalAveragePooling2D(),
+                keras.layers.Dense(5, activation="softmax"),
+            ]
+        )
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
+    history = model.fit(
+        data.train,
+        steps_per_epoch=2,
+        epochs=2,
+        validation_data=data.validation,
+        validation_steps=data.validation_steps,
+        verbose=0,
+    )
+    result = {
+        "backend": keras.backend.backend(),
+        "replicas": accelerator.replicas,
+        "batch_size": data.batch_size,
+        "validation_count": data.validation_count,
+        "val_accuracy": history.history["val_accuracy"][-1],
+        "shard_shapes": sorted({tuple(s) for s in SHARDINGS}),
+    }
+    process = os.environ.get("KERAS_DISTRIBUTION_PROCESS_ID")
+    if process is not None:  # Keras cannot fetch predictions spread over several processes
+        np.savez(Path(out) / f"weights-{process}.npz", *model.get_weights())
+        print(json.dumps(result))
+        return
+    evaluated = model.evaluate(data.validation, verbose=0, return_dict=True)
+    images, labels, predicted = predict_dataset(model, data.validation)
+    result |= {
+        "predicted_count": len(predicted),
+        "evaluated_accuracy": evaluated["accuracy"],
+        "accuracy_of_predictions": float(np.mean(predicted == labels)),
+    }
+    if keras.backend.backend() == "tensorflow":
+        model.save(Path(out) / "model.keras")
+        reloaded = keras.models.load_model(Path(out) / "model.keras", custom_objects={"ShardingProbe": ShardingProbe})
+        result["reloaded_agrees"] = bool((np.argmax(reloaded.predict(images, verbose=0), axis=-1) == predicted).all())
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
