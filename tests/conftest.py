@@ -22,3 +22,17 @@ def sample_shards(sample_photos, tmp_path_factory):
     out = tmp_path_factory.mktemp("shards") / "tfrecords-jpeg-64x64"
     write_shards(sample_photos, out, size=64, shards=16, log=None)
     return out
+
+
+@pytest.fixture(scope="session")
+def data_root(tmp_path_factory):
+    """One data root (``FLOWERS_LAB_DATA``) for the tests that read the lessons' samples, so each
+    sample is made once: the notebooks and the story test train on the same 250-per-class one."""
+    root = tmp_path_factory.mktemp("data")
+    previous = os.environ.get("FLOWERS_LAB_DATA")
+    os.environ["FLOWERS_LAB_DATA"] = str(root)
+    yield root
+    if previous is None:
+        del os.environ["FLOWERS_LAB_DATA"]
+    else:
+        os.environ["FLOWERS_LAB_DATA"] = previous

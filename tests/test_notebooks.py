@@ -14,19 +14,6 @@ from flowers_lab.authoring.playgrounds import KEY, clean, playground
 from flowers_lab.authoring.runner import run_notebook
 
 
-@pytest.fixture(scope="module")
-def data_root(tmp_path_factory):
-    """One data root for all notebooks, so the offline sample is made once."""
-    root = tmp_path_factory.mktemp("data")
-    previous = os.environ.get("FLOWERS_LAB_DATA")
-    os.environ["FLOWERS_LAB_DATA"] = str(root)
-    yield root
-    if previous is None:
-        del os.environ["FLOWERS_LAB_DATA"]
-    else:
-        os.environ["FLOWERS_LAB_DATA"] = previous
-
-
 def _outputs(path):
     """The text each code cell printed or displayed, by cell."""
     texts = []

@@ -1,0 +1,63 @@
+"""The workshop's story on the offline sample: the lessons' models trained at equal budgets.
+
+On the real photos a dense classifier on pixels is weak, a small convnet does better, squeezenet
+with batch normalisation better still, and a frozen pretrained network with a new head best of the
+four. Offline the lessons run on the synthetic sample, so the sample has to show the same.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from flowers_lab.authoring.solutions import answer
+from flowers_lab.backbone import OFFLINE_ALPHA, OFFLINE_WEIGHTS
+
+MODELS = {"dense": (3, "dense"), "convnet": (4, "model"), "squeezenet": (5, "model"), "transfer": (3, "model")}
+"""Each row of the story: (lesson, the name its solution notebook gives the model): lesson 3's dense
+classifier on raw pixels, lesson 4's convnet, lesson 5's squeezenet, lesson 3's frozen backbone."""
+
+WORKSHOP = {"dense": None, "convnet": 0.704, "squeezenet": 0.81, "transfer": 0.86}
+"""The original workshop's validation accuracy on the real photos (its dense classifier's is not given)."""
+
+
+def equal_budget(
+    seed: int = 0,
+    image_size: int = 48,
+    per_class: int = 250,
+    epochs: int = 12,
+    rows: tuple[str, ...] = tuple(MODELS),
+    backbone: str | Path = OFFLINE_WEIGHTS,
+    folder: Path | None = None,
+    log: Callable[[str], None] | None = print,
+) -> dict[str, dict]:
+    """Train each of ``rows`` as its solution notebook builds and compiles it, on the sample made
+    with ``seed``, all at the same image size, epochs and batch (32), without augmentation, so
+    that only the model differs; return each one's validation accuracy per epoch and seconds."""
+    import keras
+
+    from flowers_lab.data.reader import load_flowers
+    from flowers_lab.sources import make_sample
+
+    source = make_sample(size=image_size, per_class=per_class, seed=seed, folder=folder, log=None)
+    data = load_flowers(source.shards, image_size=image_size, batch_size=32)
+    found = {}
+    for row in rows:
+        number, name = MODELS[row]
+        keras.utils.set_random_seed(seed)
+        model = answer(number, name, image_size=image_size, weights=str(backbone), alpha=OFFLINE_ALPHA)
+        start = time.perf_counter()
+        history = model.fit(
+            data.train,
+            steps_per_epoch=data.steps_per_epoch,
+            epochs=epochs,
+            validation_data=data.validation,
+            validation_steps=data.validation_steps,
+            verbose=0,
+        )
+        curve = [round(float(value), 3) for value in history.history["val_accuracy"]]
+        found[row] = {"validation": curve, "seconds": round(time.perf_counter() - start, 1)}
+        if log:
+            log(f"seed {seed} {row:<11} best {max(curve):.3f}, last {curve[-1]:.3f}: {curve}")
+    return found
