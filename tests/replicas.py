@@ -1,6 +1,7 @@
-"""The lessons' pattern on several replicas, run in a fresh process (the device count is fixed when
-the backend starts): detect, load_flowers with the accelerator's batch size, a model built and
-compiled in the scope, fit with validation, evaluate, predict_dataset. Prints one JSON line.
+"""The lessons' pattern on several replicas, run in a fresh process (the device count is fixed
+when the backend starts): detect, load_flowers with the accelerator's batch size, lesson 4's
+model built and compiled in the scope, fit with validation, evaluate, predict_dataset. Prints one
+JSON line.
 
     python tests/replicas.py SHARDS OUT
 
@@ -29,6 +30,7 @@ if keras.backend.backend() == "tensorflow" and os.environ.get("REPLICAS"):
     )
 
 from flowers_lab.accelerator import detect  # noqa: E402
+from flowers_lab.authoring.solutions import answer  # noqa: E402
 from flowers_lab.data.reader import load_flowers  # noqa: E402
 from flowers_lab.evaluation import predict_dataset  # noqa: E402
 
@@ -55,18 +57,9 @@ def main(shards: str, out: str) -> None:
         accelerator.replicas = accelerator.strategy.num_replicas_in_sync
     data = load_flowers(shards, image_size=32, batch_size=accelerator.batch_size)
     keras.utils.set_random_seed(0)
+    convnet = answer(4, "model", image_size=32, accelerator=accelerator)  # lesson 4's, built as its solution does
     with accelerator.scope():
-        model = keras.Sequential(
-            [
-                keras.Input([32, 32, 3]),
-                ShardingProbe(),
-                keras.layers.Rescaling(1 / 255),
-                keras.layers.Conv2D(8, 3, activation="relu"),
-                keras.layers.BatchNormalization(momentum=0.9),
-                keras.layers.GlobalAveragePooling2D(),
-                keras.layers.Dense(5, activation="softmax"),
-            ]
-        )
+        model = keras.Sequential([keras.Input([32, 32, 3]), ShardingProbe(), convnet])
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
     history = model.fit(
         data.train,

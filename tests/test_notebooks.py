@@ -132,8 +132,8 @@ def test_a_training_lesson_runs_on_the_jax_backend_over_8_devices(data_root, tmp
     lesson = next(candidate for candidate in LESSONS if candidate.number == 4)
     executed = tmp_path / "jax.ipynb"
     # The experiment's first two models train one epoch each: what is tested here is the backend.
-    # 8 images per device: the CPU's 32 would leave 3 steps per epoch of the quick sample.
-    parameters = {**lesson.quick, "STEP_EPOCHS": 1, "BATCH_SIZE": 64}
+    # 4 images per device: as many steps as on one CPU (the per-device 32 would leave 3 per epoch).
+    parameters = {**lesson.quick, "STEP_EPOCHS": 1, "BATCH_SIZE": 32}
     eight = {"XLA_FLAGS": "--xla_force_host_platform_device_count=8"}
     figures, error, environment = run_notebook(lesson.solution, executed, parameters, backend="jax", environ=eight)
     assert error is None, error
