@@ -88,6 +88,8 @@ class Accelerator:
             "CollectiveAllReduceStrategy": "MultiWorkerMirroredStrategy",
         }.get(how, how)
         line = f"flowers_lab: {where} on {self.backend} ({how}), batch size {self.batch_size}"
+        if self.replicas > 1:
+            line += f" ({BATCH_PER_REPLICA[self.kind]} per replica)"
         return line + (f"; {'; '.join(self.fallbacks)}" if self.fallbacks else "")
 
 

@@ -142,6 +142,6 @@ def test_a_training_lesson_runs_on_the_jax_backend_over_8_devices(data_root, tmp
     setup_output = next(text for cell, text in _outputs(executed) if "choose_backend" in cell.source)
     assert setup_output.startswith("flowers_lab: Keras backend jax (set by KERAS_BACKEND)")
     detected = next(text for cell, text in _outputs(executed) if cell.source.startswith("accelerator = detect()"))
-    assert "CPU, 8 replicas on jax (DataParallel)" in detected, detected
+    assert "CPU, 8 replicas on jax (DataParallel), batch size 256 (32 per replica)" in detected, detected
     assert figures["validation_accuracy"] >= MIN_VALIDATION_ACCURACY[4], figures
     assert environment["backend"] == "jax" and "jax" in environment and environment["replicas"] == 8

@@ -105,5 +105,7 @@ def test_a_tf_config_cluster_is_detected_by_every_worker_and_the_keras_limit_sai
     for process in processes:
         stdout, _ = process.communicate(timeout=120)
         assert process.returncode == 0, stdout
-        assert stdout.startswith("flowers_lab: CPU, 2 replicas on tensorflow (MultiWorkerMirroredStrategy)"), stdout
+        assert stdout.startswith(
+            "flowers_lab: CPU, 2 replicas on tensorflow (MultiWorkerMirroredStrategy), batch size 64 (32 per replica)"
+        ), stdout
         assert "keras-team/keras#20585" in stdout and "KERAS_DISTRIBUTION_NUM_PROCESSES" in stdout
