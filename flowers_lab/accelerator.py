@@ -51,7 +51,8 @@ class Accelerator:
     backend: str
     strategy: Any = None
     distribution: Any = None
-    fallbacks: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Why detection fell back from each probe tried before, and what to know about what it found."""
 
     @property
     def batch_size(self) -> int:
@@ -79,7 +80,7 @@ class Accelerator:
         return self.precision_policy
 
     def describe(self) -> str:
-        """One line: what was found and, where detection fell back, why."""
+        """One line: what was found, and its notes (why each earlier probe fell back; caveats)."""
         where = f"{self.kind.upper()}, {self.replicas} replica{'s' if self.replicas > 1 else ''}"
         spread = self.strategy or self.distribution
         how = type(spread).__name__ if spread is not None else "no distribution"
@@ -90,7 +91,7 @@ class Accelerator:
         line = f"flowers_lab: {where} on {self.backend} ({how}), batch size {self.batch_size}"
         if self.replicas > 1:
             line += f" ({BATCH_PER_REPLICA[self.kind]} per replica)"
-        return line + (f"; {'; '.join(self.fallbacks)}" if self.fallbacks else "")
+        return line + (f"; {'; '.join(self.notes)}" if self.notes else "")
 
 
 def tpu_runtime() -> bool:
@@ -146,18 +147,18 @@ def detect(mixed_precision: bool = False, log: Callable[[str], None] | None = pr
 
 
 def _detect_tensorflow() -> Accelerator:
-    fallbacks = []
+    notes = []
     for probe in (probe_cluster, probe_local_tpu, probe_named_tpu, probe_gpus):
         try:
             found = probe()
         except ProbeFailed as why:
-            fallbacks.append(str(why))
+            notes.append(str(why))
             continue
-        found.fallbacks = fallbacks + found.fallbacks
+        found.notes = notes + found.notes
         return found
     import tensorflow as tf
 
-    return Accelerator("cpu", 1, "tensorflow", strategy=tf.distribute.get_strategy(), fallbacks=fallbacks)
+    return Accelerator("cpu", 1, "tensorflow", strategy=tf.distribute.get_strategy(), notes=notes)
 
 
 def probe_local_tpu() -> Accelerator:
@@ -203,7 +204,7 @@ def probe_cluster() -> Accelerator:
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
     kind = "gpu" if tf.config.list_physical_devices("GPU") else "cpu"
     found = Accelerator(kind, strategy.num_replicas_in_sync, "tensorflow", strategy=strategy)
-    found.fallbacks.append(MULTI_WORKER_CAVEAT)
+    found.notes.append(MULTI_WORKER_CAVEAT)
     return found
 
 

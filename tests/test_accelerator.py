@@ -45,7 +45,7 @@ def test_on_cpu_every_tensorflow_probe_falls_back_with_its_reason(capsys, monkey
     for name in ("TPU_NAME", "COLAB_TPU_ADDR", "TF_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     found = detect()
-    assert found.fallbacks == [
+    assert found.notes == [
         "no cluster (TF_CONFIG unset)",
         "no TPU at 'local' (TPUs not found in the cluster)",
         "no named TPU (TPU_NAME and COLAB_TPU_ADDR unset)",
@@ -67,7 +67,7 @@ def test_a_named_tpu_that_cannot_be_reached_falls_back(monkeypatch):
     monkeypatch.setattr(accelerator, "_connect_tpu", fake_connect)
     found = detect(log=None)
     assert calls == ["grpc://10.0.0.2:8470"] and found.kind == "cpu"
-    assert "no TPU at 'grpc://10.0.0.2:8470' (unreachable)" in found.fallbacks
+    assert "no TPU at 'grpc://10.0.0.2:8470' (unreachable)" in found.notes
 
 
 def _fail(reason):
@@ -95,7 +95,7 @@ def test_probes_run_in_order_and_the_first_that_finds_wins(monkeypatch, winner):
         monkeypatch.setattr(accelerator, name, probe)
     found = detect(log=None)
     assert tried == order[: order.index(winner) + 1]
-    assert found.fallbacks == [f"{name} failed" for name in tried[:-1]]
+    assert found.notes == [f"{name} failed" for name in tried[:-1]]
     assert found.batch_size == (16 if found.kind == "tpu" else 32) * 8
 
 
