@@ -25,22 +25,17 @@ CONFIGURATIONS = [("jax", 1), ("jax", 2), ("jax", 4), ("jax", 8), ("tensorflow",
 def measure(steps: int, passes: int) -> dict:
     """In this process: images/s of lesson 4's model, median of ``passes`` epochs of ``steps``."""
     import keras
-    import tensorflow as tf
 
-    replicas = int(os.environ.get("REPLICAS", "1"))
-    if keras.backend.backend() == "tensorflow" and replicas > 1:
-        cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * replicas)
-
-    from flowers_lab.accelerator import detect
+    from flowers_lab.accelerator import detect, mirrored_cpus
     from flowers_lab.authoring.solutions import answer
     from flowers_lab.data.reader import load_flowers
     from flowers_lab.sources import make_sample
 
-    accelerator = detect(log=None)
-    if keras.backend.backend() == "tensorflow" and replicas > 1:  # logical CPUs are not GPUs: mirror here
-        accelerator.strategy = tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")])
-        accelerator.replicas = replicas
+    replicas = int(os.environ.get("REPLICAS", "1"))
+    if keras.backend.backend() == "tensorflow" and replicas > 1:
+        accelerator = mirrored_cpus(replicas)  # detect() would find no GPU to mirror
+    else:
+        accelerator = detect(log=None)
     source = make_sample(size=48, per_class=250, log=None)
     data = load_flowers(source.shards, image_size=48, batch_size=accelerator.batch_size)
     keras.utils.set_random_seed(0)

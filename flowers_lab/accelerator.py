@@ -216,6 +216,18 @@ MULTI_WORKER_CAVEAT = (
 can use it), but the lessons' ``fit`` stops at its first step with a ``PerReplica`` error."""
 
 
+def mirrored_cpus(count: int) -> Accelerator:
+    """TensorFlow's ``MirroredStrategy`` over ``count`` logical devices split from the CPU: what
+    several GPUs look like to a lesson, for tests and benchmarks on machines without them. Call it
+    instead of ``detect()``, before TensorFlow has run anything."""
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
+    strategy = tf.distribute.MirroredStrategy([device.name for device in tf.config.list_logical_devices("CPU")])
+    return Accelerator("cpu", strategy.num_replicas_in_sync, "tensorflow", strategy=strategy)
+
+
 def probe_gpus() -> Accelerator:
     """Several GPUs: MirroredStrategy. One GPU: the default strategy (no mirroring overhead)."""
     import tensorflow as tf

@@ -21,15 +21,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
-if keras.backend.backend() == "tensorflow" and os.environ.get("REPLICAS"):
-    cpu = tf.config.list_physical_devices("CPU")[0]
-    tf.config.set_logical_device_configuration(
-        cpu, [tf.config.LogicalDeviceConfiguration()] * int(os.environ["REPLICAS"])
-    )
-
-from flowers_lab.accelerator import detect  # noqa: E402
+from flowers_lab.accelerator import detect, mirrored_cpus  # noqa: E402
 from flowers_lab.authoring.solutions import answer  # noqa: E402
 from flowers_lab.data.reader import load_flowers  # noqa: E402
 from flowers_lab.evaluation import predict_dataset  # noqa: E402
@@ -50,11 +43,10 @@ class ShardingProbe(keras.layers.Layer):
 
 
 def main(shards: str, out: str) -> None:
-    accelerator = detect(log=None)
-    if keras.backend.backend() == "tensorflow" and accelerator.replicas == 1 and os.environ.get("REPLICAS"):
-        # Several logical CPUs are not GPUs: detect() keeps the default strategy; mirror over them here.
-        accelerator.strategy = tf.distribute.MirroredStrategy([d.name for d in tf.config.list_logical_devices("CPU")])
-        accelerator.replicas = accelerator.strategy.num_replicas_in_sync
+    if keras.backend.backend() == "tensorflow" and os.environ.get("REPLICAS"):
+        accelerator = mirrored_cpus(int(os.environ["REPLICAS"]))  # detect() would find no GPU to mirror
+    else:
+        accelerator = detect(log=None)
     data = load_flowers(shards, image_size=32, batch_size=accelerator.batch_size)
     keras.utils.set_random_seed(0)
     convnet = answer(4, "model", image_size=32, accelerator=accelerator)  # lesson 4's, built as its solution does
