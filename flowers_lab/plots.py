@@ -1,5 +1,6 @@
 """Figures the lessons show: grids of flowers with their labels or predictions, training curves,
-the confusion matrix and a learning-rate schedule."""
+the confusion matrix, a learning-rate schedule, and for lesson 7 reliability diagrams and
+active-learning curves, and for lesson 9 the time of a training step."""
 
 from __future__ import annotations
 
@@ -112,5 +113,63 @@ def learning_rate_schedule(
     axis.set_title(f"{title}: from {rates[0]:.2g}, peak {max(rates):.2g}, last {rates[-1]:.2g}")
     axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axis.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:.1e}"))
+    figure.tight_layout()
+    return figure
+
+
+def reliability_diagram(
+    probabilities: dict[str, np.ndarray], labels: Sequence[int], bins: int = 10, title: str = "Reliability"
+) -> plt.Figure:
+    """Accuracy against confidence, one curve per entry of ``probabilities`` (name ->
+    ``[images, classes]``), with each one's expected calibration error in the legend. A calibrated
+    model lies on the diagonal; below it, the model is surer than it is right."""
+    from flowers_lab.uncertainty import calibration
+
+    figure, axis = plt.subplots(figsize=(5, 5))
+    axis.plot([0, 1], [0, 1], ":", color="grey", label="calibrated")
+    for name, values in probabilities.items():
+        confidence, accuracy, count, error = calibration(np.asarray(values), np.asarray(labels), bins)
+        filled = count > 0
+        axis.plot(confidence[filled], accuracy[filled], "o-", label=f"{name} (ECE {error:.3f})")
+    axis.set_xlabel("confidence (the top class's probability)")
+    axis.set_ylabel("accuracy")
+    axis.set_xlim(0, 1)
+    axis.set_ylim(0, 1)
+    axis.set_title(title)
+    axis.legend()
+    figure.tight_layout()
+    return figure
+
+
+def label_curves(curves: dict, title: str = "Active learning") -> plt.Figure:
+    """Validation accuracy against the number of labels, per strategy (name -> the
+    ``LearningCurve`` of each repeat): the mean over the repeats, shaded from lowest to highest."""
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for name, runs in curves.items():
+        labelled = np.asarray(runs[0].labelled)
+        accuracy = np.asarray([run.accuracy for run in runs])
+        (line,) = axis.plot(labelled, accuracy.mean(axis=0), "o-", markersize=3, label=f"{name} ({len(runs)} runs)")
+        axis.fill_between(labelled, accuracy.min(axis=0), accuracy.max(axis=0), color=line.get_color(), alpha=0.2)
+    axis.set_xlabel("labelled images")
+    axis.set_ylabel("validation accuracy")
+    axis.set_title(title)
+    axis.legend()
+    figure.tight_layout()
+    return figure
+
+
+def step_times(feedings: dict, title: str = "A training step") -> plt.Figure:
+    """One bar per pipeline (name -> ``profiling.Feeding``): a step's mean time, split into the
+    wait for input and the compute."""
+    names = list(feedings)
+    wait = np.array([1000 * np.mean(feedings[name].wait) for name in names])
+    compute = np.array([1000 * np.mean(feedings[name].compute) for name in names])
+    figure, axis = plt.subplots(figsize=(8, 0.6 * len(names) + 1.5))
+    axis.barh(names, compute, color="tab:blue", label="compute")
+    axis.barh(names, wait, left=compute, color="tab:orange", label="waiting for input")
+    axis.invert_yaxis()
+    axis.set_xlabel("milliseconds per step")
+    axis.set_title(title)
+    axis.legend()
     figure.tight_layout()
     return figure

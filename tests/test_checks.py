@@ -12,7 +12,21 @@ from keras import layers
 
 from flowers_lab import CLASSES
 from flowers_lab.authoring.solutions import answer, exercise, namespace
-from flowers_lab.checks import Feedback, error_line, explain, lesson01, lesson02, lesson03, lesson04, lesson05, lesson06
+from flowers_lab.checks import (
+    Feedback,
+    error_line,
+    explain,
+    lesson01,
+    lesson02,
+    lesson03,
+    lesson04,
+    lesson05,
+    lesson06,
+    lesson07,
+    lesson08,
+    lesson09,
+)
+from flowers_lab.data.reader import parse_record
 
 A = tf.data.AUTOTUNE
 
@@ -839,6 +853,270 @@ def _schedule(ramp_shift=0, towards_zero=False, sustain=True, exponent_shift=0):
 )
 def test_learning_rate_mistakes(wrong, expected):
     hints(lesson06.learning_rate(wrong), expected)
+
+
+# Lesson 7 ---------------------------------------------------------------------------------
+
+
+def _log(p):
+    return np.log(np.clip(p, 1e-12, 1))
+
+
+def test_entropy_solution_starter_and_right_answers_written_otherwise():
+    passes(lesson07.entropy(answer(7, "entropy")))
+    hints(lesson07.entropy(answer(7, "entropy", starter=True)), "the entropy of the mean prediction is [0.0, 1.609")
+    passes(lesson07.entropy(lambda p: -(p.mean(0) * np.log(p.mean(0) + 1e-12)).sum(-1)))
+    bits = lesson07.entropy(lambda p: -np.sum(p.mean(0) * np.log2(np.clip(p.mean(0), 1e-12, 1)), axis=-1))
+    passes(bits)
+    assert "in bits" in bits.message
+    passes(lesson07.entropy(lambda p: -tf.reduce_sum(tf.math.xlogy(p.mean(0), p.mean(0)), axis=-1)))  # TensorFlow
+
+
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (lambda p: -np.sum(p.mean(0) * np.log(p.mean(0)), axis=-1), "nan where a probability is exactly 0"),
+        (lambda p: np.sum(p.mean(0) * _log(p.mean(0)), axis=-1), "your entropy is negative"),
+        (lambda p: -np.sum(p * _log(p), axis=-1).mean(0), "that is the entropy of each pass, averaged"),
+        (lambda p: -np.sum(p.mean(0) * _log(p.mean(0))), "shape (3,); yours gives a single number"),
+        (lambda p: -np.sum(p.mean(1) * _log(p.mean(1)), axis=-1), "shape (3,); yours gives shape (4,)"),
+        (lambda p: -(p.mean(0) * _log(p.mean(0))), "shape (3,); yours gives shape (3, 5)"),
+        (lambda p: -np.sum(p.mean(0) * _log(p.mean(0)), axis=-1) / np.log(5), "yours gives [0.0, 1.0, 0.431]"),
+    ],
+    ids=["log 0", "no minus", "mean of entropies", "all summed", "mean over images", "no class sum", "normalised"],
+)
+def test_entropy_mistakes(wrong, expected):
+    hints(lesson07.entropy(wrong), expected)
+
+
+def test_bald_solution_starter_and_right_answers_written_otherwise():
+    passes(lesson07.bald(answer(7, "bald")))
+    hints(lesson07.bald(answer(7, "bald", starter=True)), "that is the predictive entropy")
+    h = answer(7, "entropy")
+    passes(lesson07.bald(lambda p: h(p) + np.mean(np.sum(p * _log(p), axis=-1), axis=0)))
+    passes(
+        lesson07.bald(
+            lambda p: np.array([h(p[:, [i]])[0] for i in range(p.shape[1])]) - (-np.sum(p * _log(p), -1)).mean(0)
+        )
+    )
+    passes(lesson07.bald(lambda p: (h(p) - (-np.sum(p * _log(p), -1)).mean(0)) / np.log(2)))  # in bits
+
+
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (lambda p: -np.sum(p * _log(p), axis=-1).mean(0) - answer(7, "entropy")(p), "your BALD is negative"),
+        (lambda p: answer(7, "entropy")(p) - answer(7, "entropy")(p), "your BALD is 0 for every image"),
+        (lambda p: answer(7, "entropy")(p) + np.sum(p * np.log(p), axis=-1).mean(0), "nan where a probability"),
+        (lambda p: answer(7, "entropy")(p) - (-np.sum(p * _log(p), axis=-1)), "yours gives shape (4, 3)"),
+        (lambda p: answer(7, "entropy")(p) - (-np.sum(p * _log(p), axis=-1)).max(0), "BALD is [0.0, 0.0, 0.693]"),
+    ],
+    ids=["reversed", "entropy of the mean twice", "log 0", "no mean over passes", "max not mean"],
+)
+def test_bald_mistakes(wrong, expected):
+    hints(lesson07.bald(wrong), expected)
+
+
+def test_acquire_solution_starter_and_right_answers_written_otherwise():
+    passes(lesson07.acquire(answer(7, "acquire")))
+    hints(lesson07.acquire(answer(7, "acquire", starter=True)), "the 3 highest are images 14, 40 and 23")
+    passes(lesson07.acquire(lambda s, u, k: u[np.argsort(-s)[:k]]))
+    passes(lesson07.acquire(lambda s, u, k: [u[i] for i in sorted(range(len(s)), key=lambda i: s[i])[len(s) - k :]]))
+    passes(lesson07.acquire(lambda s, u, k: u[np.argpartition(s, len(s) - k)[len(s) - k :]] if k else u[:0]))
+
+
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (lambda s, u, k: np.argsort(s)[::-1][:k], "those are positions in the pool ([1, 5, 3])"),
+        (lambda s, u, k: u[np.argsort(s)[:k]], "those are the 3 lowest scores"),
+        (lambda s, u, k: np.sort(s)[::-1][:k], "acquire returns the scores themselves"),
+        (lambda s, u, k: u[np.argsort(s)[-k:]], "a slice [-count:] with count 0 is [-0:]"),
+        (lambda s, u, k: u[np.argsort(s)[::-1][: k + 1]], "should choose 3 images; yours chose 4"),
+        (lambda s, u, k: u[np.argmax(s)], "should choose 3 images; yours chose 1"),
+    ],
+    ids=["positions", "lowest", "scores", "minus zero slice", "one too many", "argmax"],
+)
+def test_acquire_mistakes(wrong, expected):
+    hints(lesson07.acquire(wrong), expected)
+
+
+# Lesson 8 ---------------------------------------------------------------------------------
+
+TRAIN = np.random.default_rng(0).integers(0, 256, size=(150, 8, 8, 3), dtype=np.uint8)  # uint8 pixels
+
+
+def _representative(**names):
+    return answer(8, "representative_dataset", train_images=TRAIN, REPRESENTATIVE_IMAGES=120, IMAGE_SIZE=8, **names)
+
+
+def test_representative_dataset_solution_starter_and_right_answers_written_otherwise():
+    passes(lesson08.representative_dataset(_representative()))
+    hints(
+        lesson08.representative_dataset(answer(8, "representative_dataset", starter=True, IMAGE_SIZE=8)),
+        "your pixels go up to 1",  # a blank image: its pixels are 0
+    )
+    passes(lesson08.representative_dataset(lambda: ([tf.cast(x[None], tf.float32).numpy()] for x in TRAIN)))
+    passes(lesson08.representative_dataset(lambda: [(np.float32(x)[None],) for x in TRAIN[:100]]))
+
+
+def _yielding(make):
+    def representative_dataset():
+        yield from make()
+
+    return representative_dataset
+
+
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (_yielding(lambda: ([x.astype("float32")] for x in TRAIN)), "batch of 1: shape [1, height, width, 3]"),
+        (_yielding(lambda: ([TRAIN[i : i + 32].astype("float32")] for i in range(0, 150, 32))), "one image of shape"),
+        (_yielding(lambda: ([x[None]] for x in TRAIN)), "the converter takes float32 images"),
+        (_yielding(lambda: ([x[None].astype("float32") / 255] for x in TRAIN)), "your pixels go up to 1"),
+        (_yielding(lambda: (x[None].astype("float32") for x in TRAIN)), "yield [image], not a bare ndarray"),
+        (_yielding(lambda: ([x[None].astype("float32"), 0] for x in TRAIN)), "without the label"),
+        (_yielding(lambda: ([x[None].astype("float32")] for x in TRAIN[:10])), "yours yields 10 images"),
+        (_yielding(lambda: iter(())), "yields nothing"),
+        ((lambda: ([x[None].astype("float32")] for x in TRAIN))(), "pass the function itself"),
+    ],
+    ids=["no batch", "a batch of 32", "uint8", "divided by 255", "bare array", "label", "too few", "empty", "called"],
+)
+def test_representative_dataset_mistakes(wrong, expected):
+    hints(lesson08.representative_dataset(wrong), expected)
+
+
+def _details(interpreter):
+    return interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+
+
+def _run(interpreter, given, image):
+    interpreter.set_tensor(given["index"], image)
+    interpreter.invoke()
+
+
+def _no_quantizing(interpreter, image):
+    given, taken = _details(interpreter)
+    _run(interpreter, given, image[None].astype("float32"))
+    return interpreter.get_tensor(taken["index"])[0]
+
+
+def _no_dequantizing(interpreter, image):
+    given, taken = _details(interpreter)
+    if given["dtype"] == np.uint8:
+        scale, zero = given["quantization"]
+        image = np.clip(np.round(image / scale + zero), 0, 255)
+    _run(interpreter, given, image[None].astype(given["dtype"]))
+    return interpreter.get_tensor(taken["index"])[0]
+
+
+def _zero_point_ignored(interpreter, image):
+    given, taken = _details(interpreter)
+    if given["dtype"] == np.uint8:
+        image = np.clip(np.round(image / given["quantization"][0]), 0, 255)
+    _run(interpreter, given, image[None].astype(given["dtype"]))
+    scores = interpreter.get_tensor(taken["index"])[0]
+    return scores * taken["quantization"][0] if taken["dtype"] == np.uint8 else scores
+
+
+def _cast_not_quantized(interpreter, image):
+    given, taken = _details(interpreter)
+    _run(interpreter, given, image[None].astype(given["dtype"]))
+    scores = interpreter.get_tensor(taken["index"])[0]
+    return scores * taken["quantization"][0] if taken["dtype"] == np.uint8 else scores
+
+
+def test_classify_solution_starter_and_a_right_answer_written_otherwise():
+    passes(lesson08.classify(answer(8, "classify")))
+    hints(lesson08.classify(answer(8, "classify", starter=True)), "the int8 model's output is uint8")
+
+    def another(interpreter, image):
+        given, taken = _details(interpreter)
+        scale, zero = given["quantization"]
+        quantized = (image / scale + zero).round().clip(0, 255) if scale else image
+        _run(interpreter, given, np.expand_dims(quantized, 0).astype(given["dtype"]))
+        out_scale, out_zero = taken["quantization"]
+        scores = interpreter.get_tensor(taken["index"]).astype("float32")[0]
+        return (scores - out_zero) * out_scale if out_scale else scores
+
+    passes(lesson08.classify(another))
+
+
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (_no_quantizing, "the int8 model takes uint8: quantize the image first"),
+        (_no_dequantizing, "the int8 model's output is uint8"),
+        (_zero_point_ignored, "(the zero point here is 128)"),
+        (_cast_not_quantized, "differ from the Keras model's by up to"),
+        (lambda interpreter, image: _no_quantizing(interpreter, image)[None], "not the batch of one"),
+        (lambda interpreter, image: _no_quantizing(interpreter, image).argmax(), "yours returns shape ()"),
+    ],
+    ids=["float into uint8", "output not dequantized", "zero point ignored", "cast only", "batch", "argmax"],
+)
+def test_classify_mistakes(wrong, expected):
+    hints(lesson08.classify(wrong), expected)
+
+
+# Lesson 9 ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pipeline_parts(sample_shards):
+    """What lesson 9's pipelines are given: shard files like a bucket's, 20 ms a round trip, and
+    lesson 4's convnet at the shards' 64 px."""
+    from types import SimpleNamespace
+
+    from flowers_lab.timing import like_a_bucket, tfrecords_with_round_trip
+
+    files = like_a_bucket(tf.data.Dataset.from_tensor_slices(sorted(str(p) for p in sample_shards.glob("*.tfrec"))))
+    manual = tf.data.Options()
+    manual.experimental_optimization.apply_default_optimizations = False
+    names = dict(read_shard=tfrecords_with_round_trip(20), data=SimpleNamespace(classes=CLASSES), manual=manual)
+    return files, names, answer(4, "model", image_size=64)
+
+
+def test_fast_pipeline_solution_and_starter_are_measured(pipeline_parts):
+    files, names, model = pipeline_parts
+    passes(lesson09.fast_pipeline(answer(9, "fast_pipeline", **names), model, files, 8))
+    hints(
+        lesson09.fast_pipeline(answer(9, "fast_pipeline", starter=True, **names), model, files, 8),
+        "read several shards at once: interleave(read_shard, cycle_length=16, num_parallel_calls=16)",
+    )
+
+
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (lambda files, b: files, "each element should be a batch of (images, labels)"),
+        (lambda files, b: [1, 2], "should return a tf.data.Dataset, not a list"),
+        (
+            lambda files, b: files.interleave(tf.data.TFRecordDataset).map(lambda r: parse_record(r, 5)).batch(b),
+            "[8, height, width, 3]; yours has shape (None, None, None, 3): batch(batch_size, drop_remainder=True)",
+        ),
+    ],
+    ids=["records", "a list", "batch of unknown size"],
+)
+def test_fast_pipeline_mistakes_seen_before_measuring(pipeline_parts, wrong, expected):
+    files, _, model = pipeline_parts
+    hints(lesson09.fast_pipeline(wrong, model, files, 8), expected)
+
+
+def test_a_pipelines_steps_name_what_it_lacks():
+    files = tf.data.Dataset.from_tensor_slices(["a.tfrec"])
+    slow = files.flat_map(tf.data.TFRecordDataset).map(tf.strings.length).repeat().batch(2)
+    assert lesson09.transformations(slow) == ["Batch", "Repeat", "Map", "FlatMap", "TensorSlice"]
+    advice = " ".join(lesson09._missing(lesson09.transformations(slow)))
+    for lacking in ("num_parallel_calls=16", "num_parallel_calls=tf.data.AUTOTUNE", "cache()", "prefetch"):
+        assert lacking in advice
+    parallel = files.interleave(tf.data.TFRecordDataset, num_parallel_calls=2).map(
+        tf.strings.length, num_parallel_calls=2
+    )
+    assert lesson09._missing(lesson09.transformations(parallel.cache().batch(2).prefetch(1))) == []
+    unprefetched = lesson09._missing(
+        lesson09.transformations(parallel.cache().batch(2).with_options(tf.data.Options()))
+    )
+    assert len(unprefetched) == 1 and "prefetch" in unprefetched[0]
 
 
 # When the learner's code raises -----------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 from flowers_lab.authoring import curriculum
 from flowers_lab.authoring.curriculum import LESSONS, RELEASE, REPOSITORY
 from flowers_lab.authoring.playgrounds import KEY, WORK_REQUIRED, sync
+from flowers_lab.authoring.solutions import cells, exercise
 
 NOTEBOOKS = sorted(curriculum.NOTEBOOKS.glob("*.ipynb"))
 
@@ -105,3 +106,10 @@ def test_notebooks_open_in_colab_on_the_runtime_their_lesson_needs(lesson):
         else:
             assert (metadata["accelerator"], metadata["colab"]["gpuType"]) == ("GPU", lesson.runtime), path.name
     assert (curriculum.lesson(1).runtime, curriculum.lesson(4).runtime) == (None, "T4")
+
+
+def test_lesson_8_ships_lesson_4s_convnet_as_lesson_4_builds_it():
+    """Lesson 8 repeats lesson 4's model cell so that its learner sees the model it exports; the
+    two stay one idea: the cell is lesson 4's solution, word for word."""
+    model_cell = exercise(4, "model")[0]
+    assert model_cell in [cell.source for cell in cells(8)]

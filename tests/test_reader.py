@@ -11,7 +11,7 @@ from flowers_lab.data.reader import augment, load_flowers, split_files
 from flowers_lab.data.schema import CLASSES, make_example
 from flowers_lab.data.writer import write_shards
 from flowers_lab.errors import DataError
-from flowers_lab.evaluation import predict_dataset
+from flowers_lab.evaluation import dataset_arrays, predict_dataset
 
 
 def test_split_takes_the_first_19_percent_of_sorted_files_for_validation(tmp_path):
@@ -50,6 +50,16 @@ def test_padded_validation_counts_every_image_once_in_keras_and_in_predict_datas
     found = model.evaluate(padded, verbose=0, return_dict=True)
     assert found == pytest.approx(exact, rel=1e-5)
     assert found["accuracy"] == pytest.approx(np.mean(predicted == labels))
+
+
+def test_training_images_in_order_are_each_training_image_once_unaugmented(sample_shards):
+    data = load_flowers(sample_shards, batch_size=7, augment=lambda image, label: (255 - image, label))
+    images, labels = dataset_arrays(data.train_in_order)
+    assert len(images) == len(labels) == data.train_count == 52  # 13 of the 16 shards of 4
+    again, _ = dataset_arrays(data.train_in_order)
+    np.testing.assert_array_equal(images, again)  # in order, and not augmented: the same each time
+    seen = {image.tobytes() for image in images}
+    assert len(seen) == 52 and not seen & {image.tobytes() for image in dataset_arrays(data.validation)[0]}
 
 
 def test_images_are_resized_and_labels_can_be_one_hot(sample_shards):

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from flowers_lab.saving import save_new
+from flowers_lab.saving import export_litert, save_new
 
 
 def _model():
@@ -43,4 +43,27 @@ def test_an_existing_file_is_kept_and_the_next_free_name_used(tmp_path):
 def test_a_name_without_the_keras_suffix_is_refused(tmp_path):
     with pytest.raises(ValueError, match=r"flowers.h5: Keras' native format needs a file name ending in .keras"):
         save_new(_model(), tmp_path / "flowers.h5")
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_litert_export_runs_as_the_model_and_keeps_an_existing_file(tmp_path):
+    from flowers_lab.litert import interpreter, operators
+
+    model = _model()
+    mine = tmp_path / "flowers.tflite"
+    mine.write_bytes(b"the learner's own export")
+    exported = export_litert(model, mine)
+    assert exported == tmp_path / "flowers-2.tflite" and mine.read_bytes() == b"the learner's own export"
+    batch = np.random.default_rng(0).integers(0, 255, size=(1, 8, 8, 3)).astype("float32")
+    runner = interpreter(exported)
+    runner.set_tensor(runner.get_input_details()[0]["index"], batch)
+    runner.invoke()
+    found = runner.get_tensor(runner.get_output_details()[0]["index"])
+    np.testing.assert_allclose(found, model.predict(batch, verbose=0), atol=1e-5)
+    assert "CONV_2D" in operators(exported) and not any(op.startswith("Flex") for op in operators(exported))
+
+
+def test_a_litert_export_refuses_a_name_without_its_suffix(tmp_path):
+    with pytest.raises(ValueError, match=r"flowers.keras: a LiteRT model's file name ends in .tflite"):
+        export_litert(_model(), tmp_path / "flowers.keras")
     assert not any(tmp_path.iterdir())

@@ -5,14 +5,19 @@ import numpy as np
 import pytest
 
 from flowers_lab.uncertainty import (
+    ACQUISITIONS,
     LearningCurve,
     active_learning,
     bald,
     calibration,
+    compare_strategies,
+    mean_labels,
     monte_carlo,
     monte_carlo_predict,
     most_informative,
     predictive_entropy,
+    saving_table,
+    target_accuracy,
     variation_ratio,
 )
 
@@ -119,7 +124,7 @@ def test_active_learning_labels_each_image_once_and_grows_the_labelled_set_by_ea
         images,
         labels,
         _blobs(60, seed=1),
-        acquisition=acquisition,
+        score=ACQUISITIONS[acquisition],
         start_per_class=2,
         per_round=5,
         rounds=3,
@@ -155,3 +160,102 @@ def test_calibration_error_is_zero_when_confidence_matches_accuracy_and_the_gap_
     overconfident = np.array([0] * 5 + [1] * 5)  # right half the time at 0.8
     assert calibration(probabilities, overconfident)[3] == pytest.approx(0.3)
     assert calibration(probabilities, overconfident)[1][8] == pytest.approx(0.5)
+
+
+def test_monte_carlo_predictions_keep_every_image_when_the_batch_is_not_full():
+    model, x = _model_with_dropout_and_batch_norm()
+    assert monte_carlo_predict(model, x[:5], passes=2, batch_size=4).shape == (2, 5, 3)
+
+
+def test_each_round_trains_from_the_same_start_so_the_same_labels_give_the_same_model():
+    """Retraining restores the model's first weights and its optimizer's state: two runs of one
+    seed agree exactly, and a strategy's first round (the same labels) agrees with another's."""
+    images, labels = _blobs(90, seed=0)
+    run = dict(images=images, labels=labels, validation=_blobs(60, seed=1), start_per_class=2, per_round=5)
+    first = active_learning(_small_model, score=bald, rounds=2, epochs=3, passes=3, **run)
+    again = active_learning(_small_model, score=bald, rounds=2, epochs=3, passes=3, **run)
+    assert first.accuracy == again.accuracy
+    assert all((a == b).all() for a, b in zip(first.acquired, again.acquired, strict=True))
+    randomly = active_learning(_small_model, score=None, rounds=1, epochs=3, passes=3, **run)
+    assert randomly.accuracy[0] == first.accuracy[0] and (randomly.acquired[0] == first.acquired[0]).all()
+
+
+def test_the_learners_pick_chooses_the_images():
+    images, labels = _blobs(40, seed=0)
+    curve = active_learning(
+        _small_model,
+        images,
+        labels,
+        _blobs(20, seed=1),
+        score=bald,
+        pick=lambda scores, pool, count: pool[:count],
+        start_per_class=1,
+        per_round=2,
+        rounds=1,
+        epochs=1,
+        passes=2,
+    )
+    pool = np.setdiff1d(np.arange(40), curve.acquired[0])
+    assert curve.acquired[1].tolist() == pool[:2].tolist()
+
+
+def test_compare_strategies_gives_each_strategy_the_same_starts_one_per_repeat():
+    images, labels = _blobs(60, seed=0)
+    curves = compare_strategies(
+        {"bald": bald, "random": None},
+        repeats=2,
+        log=None,
+        build=_small_model,
+        images=images,
+        labels=labels,
+        validation=_blobs(30, seed=1),
+        start_per_class=1,
+        per_round=2,
+        rounds=1,
+        epochs=2,
+        passes=2,
+    )
+    assert [len(runs) for runs in curves.values()] == [2, 2]
+    for repeat in range(2):
+        assert (curves["bald"][repeat].acquired[0] == curves["random"][repeat].acquired[0]).all()
+    assert not (curves["bald"][0].acquired[0] == curves["bald"][1].acquired[0]).all()
+
+
+def _curves():
+    return {
+        "bald": [LearningCurve([10, 20, 30], [0.5, 0.8, 0.9]), LearningCurve([10, 20, 30], [0.6, 0.7, 0.9])],
+        "random": [LearningCurve([10, 20, 30], [0.5, 0.6, 0.8]), LearningCurve([10, 20, 30], [0.5, 0.7, 0.8])],
+        "worse": [LearningCurve([10, 20, 30], [0.5, 0.6, 0.7]), LearningCurve([10, 20, 30], [0.5, 0.6, 0.9])],
+    }
+
+
+def test_the_target_is_a_share_of_randoms_final_accuracy_and_labels_are_averaged_over_repeats():
+    curves = _curves()
+    assert target_accuracy(curves) == pytest.approx(0.76)  # 0.95 x 0.8
+    assert target_accuracy(curves, share=1.0) == pytest.approx(0.8)
+    assert mean_labels(curves, 0.76) == {"bald": 25.0, "random": 30.0, "worse": None}  # a repeat never got there
+
+
+def test_the_saving_table_gives_each_repeat_the_mean_and_the_saving_against_random():
+    table = saving_table(_curves(), 0.76)
+    assert "labels to reach 76.0% validation accuracy (- : not within 30)" in table
+    assert "| bald | 20, 30 | 25 | +17% |" in table
+    assert "| random | 30, 30 | 30 | +0% |" in table
+    assert "| worse | -, 30 | - | - |" in table
+
+
+@pytest.mark.backend
+def test_a_restarted_model_trains_exactly_as_it_did_from_its_first_state():
+    from flowers_lab.uncertainty import _restart, _snapshot
+
+    images, labels = _blobs(64, seed=0)
+    keras.utils.set_random_seed(0)
+    model = _small_model()
+    first = _snapshot(model)
+    model.fit(images, labels, epochs=2, shuffle=False, verbose=0)
+    trained = model.get_weights()
+    _restart(model, first)
+    assert int(model.optimizer.iterations) == 0
+    model.fit(images, labels, epochs=2, shuffle=False, verbose=0)
+    for once, twice in zip(trained, model.get_weights(), strict=True):
+        np.testing.assert_allclose(once, twice, rtol=1e-6)

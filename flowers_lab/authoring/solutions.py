@@ -46,8 +46,11 @@ def namespace(number: int, image_size: int = 32, **names) -> dict:
         "alpha": 0.35,
         **names,
     }
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    python = TransformerManager().transform_cell  # a cell's %magics as the Python they run
     for cell in cells(number):
-        for node in ast.parse(cell.source).body:
+        for node in ast.parse(python(cell.source)).body:
             if isinstance(node, DEFINITIONS):
                 exec(compile(ast.Module([node], type_ignores=[]), f"lesson {number}", "exec"), found)
     return found

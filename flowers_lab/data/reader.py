@@ -25,7 +25,9 @@ VALIDATION_FRACTION = 0.19
 @dataclass
 class FlowerData:
     """Batched datasets, training of (image, label), validation of (image, label, weight), and
-    the counts a ``model.fit`` call needs."""
+    the counts a ``model.fit`` call needs. ``train_in_order`` is the training images read like
+    validation: each once, in file order, not augmented (for predictions over them, or to hold a
+    small set in memory with ``evaluation.dataset_arrays``)."""
 
     train: tf.data.Dataset
     validation: tf.data.Dataset
@@ -33,6 +35,7 @@ class FlowerData:
     train_count: int
     validation_count: int
     batch_size: int
+    train_in_order: tf.data.Dataset
 
     @property
     def steps_per_epoch(self) -> int:
@@ -150,8 +153,9 @@ def load_flowers(
                 dataset = dataset.map(augment, num_parallel_calls=AUTOTUNE)
         dataset = dataset.batch(batch_size, drop_remainder=training)
         if not training:
-            steps = math.ceil(validation_count / batch_size)
-            weight = steps * batch_size / max(1, validation_count)
+            count = sum(counts[p] for p in files)
+            steps = math.ceil(count / batch_size)
+            weight = steps * batch_size / max(1, count)
             dataset = dataset.map(lambda x, y: pad_batch(x, y, batch_size, weight))
             # Told its length, Keras stops after the last batch; not told, it counts one batch more
             # into the loss of a dataset of fixed batch shape (Keras 3.15, measured).
@@ -172,6 +176,7 @@ def load_flowers(
         train_count=sum(counts[p] for p in train_files),
         validation_count=validation_count,
         batch_size=batch_size,
+        train_in_order=read(train_files, training=False),
     )
 
 
