@@ -57,7 +57,13 @@ def test_a_run_reports_figures_and_a_failure_with_its_cell(tmp_path, monkeypatch
     assert "image_size" not in markdown[2], "what differs by lesson is in the table, not the environment line"
     assert "| 8 A good lesson | ok |" in markdown[6] and "| - | 50.0% |" in markdown[6]
     assert markdown[6].endswith("| sample, 1,250 images at 48 px |")
-    assert markdown[-2:] == ["Failures:", f"- lesson 9: {runs[1].error}"]
+    assert markdown[-5:] == [
+        "Figures:",
+        "- lesson 8: images per s 120",
+        "",
+        "Failures:",
+        f"- lesson 9: {runs[1].error}",
+    ]
 
 
 def test_short_training_cuts_only_the_training_parameters_a_notebook_has():

@@ -114,7 +114,7 @@ def table(runs: Sequence[LessonRun]) -> str:
                 run.status,
                 f"{run.seconds:.0f} s",
                 f"{accuracy:.3f}" if accuracy is not None else "-",
-                run.error or ", ".join(f"{k.replace('_', ' ')} {v:.4g}" for k, v in figures.items()),
+                run.error or _figures(figures),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
@@ -162,12 +162,21 @@ def write_report(runs: Sequence[LessonRun], out: Path) -> tuple[Path, Path]:
             f"{_percent(run.figures.get('training_accuracy'))} | {_percent(run.figures.get('validation_accuracy'))} | "
             f"{entry['target']} | {data} |"
         )
+    accuracies = ("training_accuracy", "validation_accuracy")  # in the table's columns
+    others = [(run, {k: v for k, v in run.figures.items() if k not in accuracies}) for run in runs]
+    figures = [f"- lesson {run.lesson.number}: {_figures(rest)}" for run, rest in others if rest]
     failures = [f"- lesson {run.lesson.number}: {run.error}" for run in runs if run.error]
     per_lesson = ("data", "shards", "images", "image_size")  # in the table's data column
     setting = ", ".join(f"{key} {value}" for key, value in sorted(environment.items()) if key not in per_lesson)
     lines = [f"# flowers-lab run, {generated}", "", f"Environment: {setting or 'not reported'}.", "", *rows]
+    lines += ["", "Figures:", *figures] if figures else []
     as_markdown.write_text("\n".join(lines + (["", "Failures:", *failures] if failures else [])) + "\n")
     return as_json, as_markdown
+
+
+def _figures(figures: dict[str, float]) -> str:
+    """A lesson's figures as one line: "name value, ...", names with spaces."""
+    return ", ".join(f"{name.replace('_', ' ')} {value:.4g}" for name, value in figures.items())
 
 
 def _percent(value: float | None) -> str:
