@@ -113,3 +113,17 @@ def test_lesson_8_ships_lesson_4s_convnet_as_lesson_4_builds_it():
     two stay one idea: the cell is lesson 4's solution, word for word."""
     model_cell = exercise(4, "model")[0]
     assert model_cell in [cell.source for cell in cells(8)]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.playground.stem)
+def test_a_playground_with_the_solutions_pasted_in_is_the_solutions_code(lesson):
+    """What a learner who solved every exercise runs is what CI ran as the solution, cell for cell."""
+    solution = nbformat.read(lesson.solution, as_version=4)
+    pasted = nbformat.read(lesson.playground, as_version=4)
+    for cell, answer in zip(pasted.cells, solution.cells, strict=True):
+        if "exercise" in cell.metadata.get(KEY, {}):
+            assert cell.source.startswith(WORK_REQUIRED) and cell.source != answer.source
+            cell.source = answer.source
+    assert [c.source for c in pasted.cells if c.cell_type == "code"] == [
+        c.source for c in solution.cells if c.cell_type == "code"
+    ]
