@@ -15,13 +15,14 @@ def interpreter(path: str | Path):
     """A LiteRT interpreter for the model file at ``path``, its tensors allocated."""
     try:
         from ai_edge_litert.interpreter import Interpreter
-    except ImportError:  # no wheel for this platform: TensorFlow's own, deprecated
+    except ImportError:  # no wheel for this platform: TensorFlow's own, whose deprecation notice is known
         import tensorflow as tf
 
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            Interpreter = tf.lite.Interpreter  # noqa: N806
-    found = Interpreter(model_path=str(path))
+            warnings.simplefilter("ignore")
+            found = tf.lite.Interpreter(model_path=str(path))
+    else:
+        found = Interpreter(model_path=str(path))
     found.allocate_tensors()
     return found
 

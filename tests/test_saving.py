@@ -67,3 +67,17 @@ def test_a_litert_export_refuses_a_name_without_its_suffix(tmp_path):
     with pytest.raises(ValueError, match=r"flowers.keras: a LiteRT model's file name ends in .tflite"):
         export_litert(_model(), tmp_path / "flowers.keras")
     assert not any(tmp_path.iterdir())
+
+
+def test_without_ai_edge_litert_the_interpreter_is_tensorflows(tmp_path, monkeypatch):
+    import sys
+
+    import tensorflow as tf
+
+    from flowers_lab.litert import interpreter
+
+    exported = export_litert(_model(), tmp_path / "flowers.tflite")
+    monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)  # as where it has no wheel
+    runner = interpreter(exported)
+    assert isinstance(runner, tf.lite.Interpreter)
+    assert runner.get_input_details()[0]["shape"].tolist() == [1, 8, 8, 3]
