@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 
+from flowers_lab.accelerator import virtual_devices
+
 CONFIGURATIONS = [("jax", 1), ("jax", 2), ("jax", 4), ("jax", 8), ("tensorflow", 1), ("tensorflow", 2)]
 
 
@@ -62,7 +64,7 @@ def main() -> None:
     for backend, replicas in CONFIGURATIONS:
         environ = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3", "REPLICAS": str(replicas)}
         if backend == "jax":
-            environ["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={replicas}"
+            environ |= virtual_devices(replicas)
         run = subprocess.run(
             [sys.executable, __file__, "--one", "--steps", str(args.steps), "--passes", str(args.passes)],
             env=environ,

@@ -228,6 +228,20 @@ def mirrored_cpus(count: int) -> Accelerator:
     return Accelerator("cpu", strategy.num_replicas_in_sync, "tensorflow", strategy=strategy)
 
 
+def virtual_devices(count: int) -> dict[str, str]:
+    """The environment variables that show JAX ``count`` devices on this CPU, as a TPU v5e-8 shows
+    it 8: for trying several replicas without an accelerator. Set them in a new process or kernel
+    (JAX reads them when it starts).
+
+    XLA's CPU client runs each device's share of a step, collectives included, on one pool of
+    max(cores, devices) threads, which other work shares: with exactly as many threads as devices,
+    an all-reduce now and then waits for devices that never start, and XLA ends the process after
+    40 s (``Expected 8 threads to join the rendezvous, but only 6 of them arrived``): lesson 4 on 8
+    devices of 2 cores died so in 3 runs of 3, and passed 4 times in 4 with twice the threads, which
+    ``PJRT_NPROC`` sets."""
+    return {"XLA_FLAGS": f"--xla_force_host_platform_device_count={count}", "PJRT_NPROC": str(2 * count)}
+
+
 def probe_gpus() -> Accelerator:
     """Several GPUs: MirroredStrategy. One GPU: the default strategy (no mirroring overhead)."""
     import tensorflow as tf

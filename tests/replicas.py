@@ -5,8 +5,8 @@ JSON line.
 
     python tests/replicas.py SHARDS OUT
 
-The replicas come from the environment: on JAX, ``XLA_FLAGS=--xla_force_host_platform_device_count=N``
-virtual devices, or several processes joined by the ``KERAS_DISTRIBUTION_*`` variables (each
+The replicas come from the environment: on JAX, ``flowers_lab.accelerator.virtual_devices(N)``
+(virtual devices), or several processes joined by the ``KERAS_DISTRIBUTION_*`` variables (each
 saves its weights to ``OUT/weights-ID.npz``); on TensorFlow, ``REPLICAS=N`` logical CPUs mirrored.
 """
 

@@ -10,7 +10,7 @@ import keras
 import pytest
 
 from flowers_lab import accelerator
-from flowers_lab.accelerator import Accelerator, ProbeFailed, choose_backend, detect
+from flowers_lab.accelerator import Accelerator, ProbeFailed, choose_backend, detect, virtual_devices
 
 
 @pytest.mark.backend
@@ -159,7 +159,7 @@ def test_jax_spreads_the_model_over_all_its_devices():
         "import keras; from flowers_lab.accelerator import detect; a = detect();"
         "print(a.replicas, a.batch_size, type(a.distribution).__name__)"
     )
-    env = {**os.environ, "KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    env = {**os.environ, "KERAS_BACKEND": "jax", **virtual_devices(2)}
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "2 64 DataParallel"

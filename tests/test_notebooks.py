@@ -11,6 +11,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_output
 
+from flowers_lab.accelerator import virtual_devices
 from flowers_lab.authoring.curriculum import LESSONS
 from flowers_lab.authoring.playgrounds import KEY
 from flowers_lab.authoring.runner import run_notebook
@@ -140,24 +141,22 @@ def test_the_playground_runs_to_the_end_and_each_check_says_not_yet(lesson, data
 
 
 @pytest.mark.slow
-def test_a_training_lesson_runs_on_the_jax_backend_over_2_devices(data_root, tmp_path):
-    """Lesson 4 with JAX on several devices (2 virtual ones, on the CPU): the distribution that
-    detect() sets applies to the lesson's fit, evaluate and predict. The 8-device case runs the
-    same pattern in tests/test_replicas.py: the whole notebook on 8 virtual devices lost its kernel
-    now and then on these 2 cores (XLA's CPU runtime; once in a clean CI run)."""
+def test_a_training_lesson_runs_on_the_jax_backend_over_8_devices(data_root, tmp_path):
+    """Lesson 4 with JAX on 8 virtual devices of the CPU, as on a TPU v5e-8: the distribution that
+    detect() sets applies to the lesson's fit, evaluate and predict, unchanged."""
     lesson = next(candidate for candidate in LESSONS if candidate.number == 4)
     executed = tmp_path / "jax.ipynb"
     # The experiment's first two models train one epoch each: what is tested here is the backend.
-    # 16 images per device: as many steps as on one CPU.
+    # A global batch of 32 (4 images per device): as many steps as on one CPU.
     parameters = {**lesson.quick, "STEP_EPOCHS": 1, "BATCH_SIZE": 32}
-    two = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
-    figures, error, environment = run_notebook(lesson.solution, executed, parameters, backend="jax", environ=two)
+    eight = virtual_devices(8)
+    figures, error, environment = run_notebook(lesson.solution, executed, parameters, backend="jax", environ=eight)
     assert error is None, error
     assert os.environ.get("KERAS_BACKEND") != "jax", "the backend is the kernel's, not this process's"
-    assert "XLA_FLAGS" not in os.environ or os.environ["XLA_FLAGS"] != two["XLA_FLAGS"]
+    assert "XLA_FLAGS" not in os.environ or os.environ["XLA_FLAGS"] != eight["XLA_FLAGS"]
     setup_output = next(text for cell, text in _outputs(executed) if "choose_backend" in cell.source)
     assert setup_output.startswith("flowers_lab: Keras backend jax (set by KERAS_BACKEND)")
     detected = next(text for cell, text in _outputs(executed) if cell.source.startswith("accelerator = detect()"))
-    assert "CPU, 2 replicas on jax (DataParallel), batch size 64 (32 per replica)" in detected, detected
+    assert "CPU, 8 replicas on jax (DataParallel), batch size 256 (32 per replica)" in detected, detected
     assert figures["validation_accuracy"] >= MIN_VALIDATION_ACCURACY[4], figures
-    assert environment["backend"] == "jax" and "jax" in environment and environment["replicas"] == 2
+    assert environment["backend"] == "jax" and "jax" in environment and environment["replicas"] == 8

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from flowers_lab.accelerator import virtual_devices
+
 SCRIPT = Path(__file__).with_name("replicas.py")
 
 
@@ -43,9 +45,7 @@ def _counts_every_image_once(found):
 
 @pytest.mark.slow
 def test_jax_on_8_devices_splits_each_batch_and_counts_every_image_once(sample_shards, tmp_path):
-    found = _result(
-        _start(sample_shards, tmp_path, KERAS_BACKEND="jax", XLA_FLAGS="--xla_force_host_platform_device_count=8")
-    )
+    found = _result(_start(sample_shards, tmp_path, KERAS_BACKEND="jax", **virtual_devices(8)))
     assert (found["replicas"], found["batch_size"]) == (8, 256), found
     assert found["shard_shapes"] == [[32, 32, 32, 3]], "each device gets 32 of the 256 images, in every call"
     assert found["validation_count"] < found["batch_size"]  # one short batch, padded to full size
