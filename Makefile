@@ -21,8 +21,9 @@ lint: $(STAMP)
 
 # Two pytest workers: half the time goes to single-threaded work (kernel starts, imports, graph
 # building), so two at a time took 691 s against 945 s one at a time on 2 cores (BENCHMARKS.md).
+# Each takes one test at a time, the training ones first (tests/conftest.py).
 test: lint
-	$(BIN)/python -m pytest -n 2 --durations=15
+	$(BIN)/python -m pytest -n 2 --maxschedchunk=1 --durations=15
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -m backend
 
 # The main job on the offline sample: make it, say what is here, run every lesson small.

@@ -2,7 +2,7 @@
 
     python benchmarks/notebooks.py [--json FILE]
 
-Runs ``pytest tests/test_notebooks.py`` once (what ``make test`` runs), keeping its executed
+Runs ``pytest -n 2 --maxschedchunk=1 tests/test_notebooks.py`` once (as ``make test`` runs it), keeping its executed
 notebooks, then reads the per-test times from its JUnit report and papermill's per-cell
 durations from the executed solutions: kernel start, the import cell, the data cell (which makes
 the offline sample when it is missing), training (cells that call ``fit``) and the rest.
@@ -63,6 +63,9 @@ def main() -> None:
             "-m",
             "pytest",
             "-q",
+            "-n",
+            "2",
+            "--maxschedchunk=1",
             "-p",
             "no:cacheprovider",
             "tests/test_notebooks.py",

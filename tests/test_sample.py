@@ -45,3 +45,24 @@ def test_an_existing_sample_is_reused_and_another_folder_is_never_touched(sample
     with pytest.raises(DataError, match=r"mine: already exists and is not this sample"):
         write_sample_photos(mine, per_class=2, log=None)
     assert [p.name for p in mine.iterdir()] == ["holiday.jpg"]
+
+
+def test_two_processes_making_the_same_sample_at_once_both_get_it(tmp_path, monkeypatch):
+    """Two notebooks started together, each making the sample: the one that finishes second finds
+    the first's and keeps it, rather than failing on a folder that is no longer empty."""
+    import shutil
+
+    from flowers_lab.synthetic import sample
+
+    made_first = write_sample_photos(tmp_path / "elsewhere", per_class=2, log=None)
+    out = tmp_path / "flower_photos"
+
+    def meanwhile(*args):  # the other process finishes while this one draws its photos
+        if not out.exists():
+            shutil.copytree(made_first, out)
+        return flower_photo(*args)
+
+    monkeypatch.setattr(sample, "flower_photo", meanwhile)
+    assert write_sample_photos(out, per_class=2, log=None) == out
+    assert _files(out) == _files(made_first)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [], "no staging folder left"

@@ -163,9 +163,13 @@ def write_sample_photos(
     out = Path(out)
     stamp = {"generator": "flowers_lab.sample", "per_class": per_class, "seed": seed}  # the name it was made under
     marker = out / "SAMPLE.json"
-    if marker.exists() and json.loads(marker.read_text()) == stamp:
+
+    def made() -> bool:  # by an earlier run, or by another process while this one looked
+        return marker.exists() and json.loads(marker.read_text()) == stamp
+
+    if made():
         return out
-    if out.exists() and any(out.iterdir()):
+    if out.exists() and any(out.iterdir()) and not made():
         raise DataError(
             f"{out}: already exists and is not this sample ({per_class} per class, seed {seed}); choose another --out"
         )
@@ -179,7 +183,11 @@ def write_sample_photos(
             if log:
                 log(f"sample: {per_class} {name}")
         (staging / "SAMPLE.json").write_text(json.dumps(stamp) + "\n")
-        if out.exists():
-            out.rmdir()
-        staging.replace(out)
+        try:
+            if out.exists():
+                out.rmdir()
+            staging.replace(out)
+        except OSError:  # another process (two notebooks started at once) made the same sample meanwhile
+            if not made():
+                raise
     return out
