@@ -210,10 +210,10 @@ def probe_cluster() -> Accelerator:
 
 MULTI_WORKER_CAVEAT = (
     "Keras 3's fit fails under MultiWorkerMirroredStrategy (keras-team/keras#20585, seen with 3.15): "
-    f"to train across machines, use the JAX backend and {PROCESSES}"
+    f"train with flowers_lab.multiworker.train_steps, or use the JAX backend and {PROCESSES}"
 )
-"""What ``detect()`` says beside a TensorFlow cluster: the strategy is made (a custom training loop
-can use it), but the lessons' ``fit`` stops at its first step with a ``PerReplica`` error."""
+"""What ``detect()`` says beside a TensorFlow cluster: the strategy is made, and a custom training
+loop trains with it, but the lessons' ``fit`` stops at its first step with a ``PerReplica`` error."""
 
 
 def mirrored_cpus(count: int) -> Accelerator:

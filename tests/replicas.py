@@ -7,7 +7,9 @@ JSON line.
 
 The replicas come from the environment: on JAX, ``flowers_lab.accelerator.virtual_devices(N)``
 (virtual devices), or several processes joined by the ``KERAS_DISTRIBUTION_*`` variables (each
-saves its weights to ``OUT/weights-ID.npz``); on TensorFlow, ``REPLICAS=N`` logical CPUs mirrored.
+saves its weights to ``OUT/weights-ID.npz``); on TensorFlow, ``REPLICAS=N`` logical CPUs mirrored,
+or several processes joined by ``TF_CONFIG`` (trained by ``flowers_lab.multiworker.train_steps``,
+each saving its weights).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from flowers_lab.accelerator import detect, mirrored_cpus  # noqa: E402
 from flowers_lab.authoring.solutions import answer  # noqa: E402
 from flowers_lab.data.reader import load_flowers  # noqa: E402
 from flowers_lab.evaluation import predict_dataset  # noqa: E402
+from flowers_lab.multiworker import train_steps  # noqa: E402
 
 SHARDINGS: list[tuple[int, ...]] = []
 """The shape of each device's share of a batch, as the model saw its input (JAX)."""
@@ -46,10 +49,20 @@ def main(shards: str, out: str) -> None:
     if keras.backend.backend() == "tensorflow" and os.environ.get("REPLICAS"):
         accelerator = mirrored_cpus(int(os.environ["REPLICAS"]))  # detect() would find no GPU to mirror
     else:
-        accelerator = detect(log=None)
+        said: list[str] = []
+        accelerator = detect(log=said.append)
     data = load_flowers(shards, image_size=32, batch_size=accelerator.batch_size)
     keras.utils.set_random_seed(0)
     convnet = answer(4, "model", image_size=32, accelerator=accelerator)  # lesson 4's, built as its solution does
+    if os.environ.get("TF_CONFIG"):  # a TensorFlow cluster, where Keras 3's fit cannot train
+        before = convnet.get_weights()
+        losses = train_steps(convnet, data.train, 4, accelerator.strategy, data.batch_size)
+        after = convnet.get_weights()
+        np.savez(Path(out) / f"weights-{json.loads(os.environ['TF_CONFIG'])['task']['index']}.npz", *after)
+        trained = any(not np.array_equal(old, new) for old, new in zip(before, after, strict=True))
+        found = {"replicas": accelerator.replicas, "batch_size": data.batch_size, "losses": losses, "trained": trained}
+        print(json.dumps(found | {"said": said}))
+        return
     with accelerator.scope():
         model = keras.Sequential([keras.Input([32, 32, 3]), ShardingProbe(), convnet])
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])

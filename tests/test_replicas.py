@@ -85,27 +85,29 @@ def test_two_jax_processes_train_as_one_with_identical_weights(sample_shards, tm
 
 
 @pytest.mark.slow
-def test_a_tf_config_cluster_is_detected_by_every_worker_and_the_keras_limit_said(tmp_path):
+def test_two_tensorflow_workers_train_lesson_4s_model_to_identical_weights(sample_shards, tmp_path):
+    """A TF_CONFIG cluster of two processes: MultiWorkerMirroredStrategy, trained by the custom
+    loop of flowers_lab.multiworker (Keras 3's fit cannot run there)."""
     workers = [f"localhost:{_free_port()}", f"localhost:{_free_port()}"]
-    code = "from flowers_lab.accelerator import detect; detect()"
     processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", code],
-            env={
-                **os.environ,
-                "KERAS_BACKEND": "tensorflow",
-                "TF_CPP_MIN_LOG_LEVEL": "2",
-                "TF_CONFIG": json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}),
-            },
-            stdout=subprocess.PIPE,
-            text=True,
+        _start(
+            sample_shards,
+            tmp_path,
+            KERAS_BACKEND="tensorflow",
+            TF_CONFIG=json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}),
         )
         for index in range(2)
     ]
-    for process in processes:
-        stdout, _ = process.communicate(timeout=120)
-        assert process.returncode == 0, stdout
-        assert stdout.startswith(
+    results = [_result(process) for process in processes]
+    for found in results:  # every worker detects the cluster and says what to train with
+        said = "\n".join(found["said"])
+        assert said.startswith(
             "flowers_lab: CPU, 2 replicas on tensorflow (MultiWorkerMirroredStrategy), batch size 64 (32 per replica)"
-        ), stdout
-        assert "keras-team/keras#20585" in stdout and "KERAS_DISTRIBUTION_NUM_PROCESSES" in stdout
+        ), said
+        assert "keras-team/keras#20585" in said and "flowers_lab.multiworker.train_steps" in said, said
+        assert "KERAS_DISTRIBUTION_NUM_PROCESSES" in said, said
+    assert all((found["replicas"], found["batch_size"]) == (2, 64) for found in results), results
+    assert all(found["trained"] for found in results), "the weights moved"
+    assert results[0]["losses"] == results[1]["losses"], "each step's loss is the whole batch's, on both"
+    first, second = (np.load(tmp_path / f"weights-{index}.npz") for index in range(2))
+    assert first.files and all(np.array_equal(first[k], second[k]) for k in first.files)
