@@ -237,7 +237,7 @@ def virtual_devices(count: int) -> dict[str, str]:
     max(cores, devices) threads, which other work shares: with exactly as many threads as devices,
     an all-reduce now and then waits for devices that never start, and XLA ends the process after
     40 s (``Expected 8 threads to join the rendezvous, but only 6 of them arrived``): lesson 4 on 8
-    devices of 2 cores died so in 3 runs of 3, and passed 4 times in 4 with twice the threads, which
+    devices of 2 cores died that way in 3 runs of 3, and passed 4 times in 4 with twice the threads, which
     ``PJRT_NPROC`` sets."""
     return {"XLA_FLAGS": f"--xla_force_host_platform_device_count={count}", "PJRT_NPROC": str(2 * count)}
 
