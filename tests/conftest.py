@@ -7,6 +7,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pytest  # noqa: E402
 
+from flowers_lab.authoring.curriculum import LESSONS  # noqa: E402
 from flowers_lab.data.writer import write_shards  # noqa: E402
 from flowers_lab.sources import sample_folder  # noqa: E402
 from flowers_lab.synthetic.sample import write_sample_photos  # noqa: E402
@@ -36,9 +37,12 @@ def data_root(tmp_path_factory):
         root = tmp_path_factory.getbasetemp().parent / "data"  # beside the workers' own folders
         root.mkdir(exist_ok=True)
         os.environ["FLOWERS_LAB_DATA"] = str(root)
-        with open(root / ".making", "w") as lock:  # the training lessons' photos (20 s): one worker makes them
+        with open(root / ".making", "w") as lock:  # the quick runs' photos (20 s at 250 per class): one worker
             fcntl.flock(lock, fcntl.LOCK_EX)
-            write_sample_photos(sample_folder(250, 0) / "flower_photos", per_class=250, log=None)
+            for per_class in {
+                lesson.quick["SAMPLE_PER_CLASS"] for lesson in LESSONS if "SAMPLE_PER_CLASS" in lesson.quick
+            }:
+                write_sample_photos(sample_folder(per_class) / "flower_photos", per_class=per_class, log=None)
     else:
         root = tmp_path_factory.mktemp("data")
         os.environ["FLOWERS_LAB_DATA"] = str(root)

@@ -46,10 +46,10 @@ class ShardingProbe(keras.layers.Layer):
 
 
 def main(shards: str, out: str) -> None:
+    said: list[str] = []  # what detect() says
     if keras.backend.backend() == "tensorflow" and os.environ.get("REPLICAS"):
         accelerator = mirrored_cpus(int(os.environ["REPLICAS"]))  # detect() would find no GPU to mirror
     else:
-        said: list[str] = []
         accelerator = detect(log=said.append)
     data = load_flowers(shards, image_size=32, batch_size=accelerator.batch_size)
     keras.utils.set_random_seed(0)
