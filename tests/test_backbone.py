@@ -1,5 +1,5 @@
-"""Lesson 3's backbone: the meadow species, the pretraining command, the choice of weights, and
-that the committed offline weights really transfer."""
+"""Lesson 3's backbone: the species it is pretrained on, the pretraining command, the choice of
+weights, and that the committed offline weights really transfer."""
 
 import json
 
@@ -10,17 +10,19 @@ import pytest
 from flowers_lab.backbone import (
     OFFLINE_ALPHA,
     OFFLINE_WEIGHTS,
+    PRETRAINING_SPECIES,
     backbone_weights,
     mobilenet_v2,
     pretrain,
     pretrained_weights,
+    pretraining_photo,
 )
 from flowers_lab.data.reader import load_flowers
 from flowers_lab.data.schema import CLASSES
 from flowers_lab.data.writer import write_shards
 from flowers_lab.errors import DataError
 from flowers_lab.synthetic.meadow import SPECIES, meadow_photo
-from flowers_lab.synthetic.sample import write_sample_photos
+from flowers_lab.synthetic.sample import flower_photo, write_sample_photos
 
 
 def test_meadow_species_are_other_flowers_and_photos_are_deterministic():
@@ -30,11 +32,20 @@ def test_meadow_species_are_other_flowers_and_photos_are_deterministic():
     assert meadow_photo("poppy", 3, seed=1).tobytes() != meadow_photo("poppy", 3).tobytes()
 
 
+def test_pretraining_draws_the_workshops_species_afresh_never_as_in_a_lessons_sample():
+    assert PRETRAINING_SPECIES == (*SPECIES, *CLASSES)
+    assert pretraining_photo("poppy", 3).tobytes() == meadow_photo("poppy", 3).tobytes()
+    daisy = pretraining_photo("daisy", 3).tobytes()
+    assert daisy == flower_photo("daisy", 3, seed=2000).tobytes()
+    assert all(daisy != flower_photo("daisy", 3, seed=seed).tobytes() for seed in range(4))
+
+
 def test_pretrain_saves_loadable_backbone_weights_and_its_recipe(tmp_path, capsys):
     out = tmp_path / "tiny.weights.h5"
     recipe = pretrain(out, per_species=2, image_size=32, epochs=1)
     assert json.loads((tmp_path / "tiny.json").read_text()) == recipe
-    assert recipe["images"] == 16 and recipe["species"] == list(SPECIES) and 0 <= recipe["validation_accuracy"] <= 1
+    assert recipe["images"] == 26 and recipe["species"] == list(PRETRAINING_SPECIES)
+    assert recipe["workshop_species_seed"] == 2000 and 0 <= recipe["validation_accuracy"] <= 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.json", "tiny.weights.h5"]
     loaded = mobilenet_v2(48, OFFLINE_ALPHA, out)  # weights of convolutions load at any image size
     again = mobilenet_v2(48, OFFLINE_ALPHA, out)
@@ -74,27 +85,32 @@ def test_the_offline_choice_gives_the_committed_weights_and_says_how_they_were_m
     assert backbone_weights("offline", 1.0, 96) == (str(OFFLINE_WEIGHTS), OFFLINE_ALPHA)
     said = capsys.readouterr().out
     assert said.startswith(f"MobileNetV2: offline weights, alpha {OFFLINE_ALPHA}: pretrained on ")
-    assert "other species" in said and "accuracy on held-out photos" in said
+    assert "13 species (8 others and the workshop's 5; no photo from the sample)" in said
+    assert "accuracy on held-out photos" in said
     assert backbone_weights(None, 0.5, 96) == (None, 0.5)
 
 
+SIZE = 48
+"""The size the offline backbone was pretrained at, and lesson 3's quick runs use."""
+
+
 @pytest.fixture(scope="module")
-def flowers_96(tmp_path_factory):
-    """The offline flower sample, 100 per class, as 96 px shards."""
+def flowers(tmp_path_factory):
+    """The offline flower sample, 100 per class, as shards of SIZE px."""
     root = tmp_path_factory.mktemp("transfer")
     photos = write_sample_photos(root / "photos", per_class=100, log=None)
-    write_shards(photos, root / "shards", size=96, log=None)
+    write_shards(photos, root / "shards", size=SIZE, log=None)
     return root / "shards"
 
 
 def _validation_accuracy(pretrained_weights_file, trainable, flowers, epochs=4):
     keras.utils.set_random_seed(1)
-    data = load_flowers(flowers, image_size=96, batch_size=32)
-    backbone = mobilenet_v2(96, OFFLINE_ALPHA, pretrained_weights_file, bn_momentum=0.9)
+    data = load_flowers(flowers, image_size=SIZE, batch_size=32)
+    backbone = mobilenet_v2(SIZE, OFFLINE_ALPHA, pretrained_weights_file, bn_momentum=0.9)
     backbone.trainable = trainable
     model = keras.Sequential(
         [
-            keras.Input([96, 96, 3]),
+            keras.Input([SIZE, SIZE, 3]),
             keras.layers.Rescaling(1 / 127.5, offset=-1),
             backbone,
             keras.layers.GlobalAveragePooling2D(),
@@ -113,14 +129,14 @@ def _validation_accuracy(pretrained_weights_file, trainable, flowers, epochs=4):
     return history.history["val_accuracy"][-1]
 
 
-TRANSFER_MARGIN = 0.15
-"""How much better the frozen pretrained backbone must do than the same network from scratch;
-set from measurement (see the closing note of the session that made the weights)."""
+TRANSFER_MARGIN = 0.4
+"""How much better the frozen pretrained backbone must do than the same network from scratch,
+both 4 epochs at 48 px on 100 photos per class; measured: 0.958 against 0.219."""
 
 
 @pytest.mark.slow
-def test_the_frozen_offline_backbone_beats_the_same_network_trained_from_scratch(flowers_96):
-    transferred = _validation_accuracy(OFFLINE_WEIGHTS, trainable=False, flowers=flowers_96)
-    scratch = _validation_accuracy(None, trainable=True, flowers=flowers_96)
+def test_the_frozen_offline_backbone_beats_the_same_network_trained_from_scratch(flowers):
+    transferred = _validation_accuracy(OFFLINE_WEIGHTS, trainable=False, flowers=flowers)
+    scratch = _validation_accuracy(None, trainable=True, flowers=flowers)
     print(f"frozen offline backbone + new head: {transferred:.3f}; from scratch, all trainable: {scratch:.3f}")
     assert transferred >= scratch + TRANSFER_MARGIN, (transferred, scratch)

@@ -1,7 +1,8 @@
 """A second family of synthetic flowers: eight species that are not the workshop's five.
 
-The offline backbone of lesson 3 is pretrained to tell these species apart, as ImageNet
-models were pretrained on a thousand classes that are not the flowers lesson 3 classifies.
+The offline backbone of lesson 3 is pretrained to tell these species and the workshop's five
+apart (:data:`flowers_lab.backbone.PRETRAINING_SPECIES`), as ImageNet models were pretrained on a
+thousand classes, most of them not the flowers lesson 3 classifies.
 They are drawn with the same parts, scenes and camera as the offline sample (thin and broad
 petals, discs, pompoms, cups) in other shapes and mostly other colours, so what a network
 learns about them is useful, but not the answer, for daisies or tulips.
