@@ -28,12 +28,13 @@ def _outputs(path):
     return texts
 
 
-MIN_VALIDATION_ACCURACY = {3: 0.4, 4: 0.5, 5: 0.5}
-"""Thresholds for the training lessons on the offline sample with their quick parameters, set
-from measurement: lesson 3 reached 0.502, 0.553 and 0.540; its dense classifier varies most: 0.190,
-0.405 and 0.489 after 2 epochs, 0.190 and 0.291 after 1 (so CI trains it for 1, "a moment");
-lesson 4 0.650, 0.684 and 0.717 (TensorFlow), 0.705 and 0.671 (JAX on 2 devices), 0.650 (JAX on 8,
-5 epochs); lesson 5 0.827 (8 epochs), 0.759 (6 epochs), 0.700 (5 epochs); chance is 0.2."""
+MIN_VALIDATION_ACCURACY = {3: 0.85, 4: 0.5, 5: 0.7}
+"""Thresholds for the training lessons on the offline sample with their quick parameters (48 px,
+250 per class, 8 epochs), set from measurement: lesson 3's frozen offline backbone 0.937 (its dense
+classifier, as many epochs, 0.481; at 12 epochs, seeds 0-3 of the sample: 0.928-0.945 and
+0.468-0.586 at best, benchmarks/sample_story.py); lesson 4 0.650, 0.684, 0.713 and 0.717
+(TensorFlow), 0.705 and 0.671 (JAX on 2 devices), 0.650 (JAX on 8, 5 epochs); lesson 5 0.827 and
+0.814 (0.667 in 5 epochs: below lesson 4, so it trains as long); chance is 0.2."""
 
 
 def _lesson_figures_hold(number, figures):
@@ -42,8 +43,8 @@ def _lesson_figures_hold(number, figures):
         assert figures["parallel_bucket_images_per_s"] > 3 * figures["bucket_images_per_s"], figures
     if number == 2:  # with as many files in flight, shards beat single files behind a round trip (2.2x)
         assert figures["shards_bucket_images_per_s"] > figures["files_bucket_images_per_s"], figures
-    if number == 3:  # dense layers on pixels do clearly worse than the frozen features and than lesson 4
-        assert figures["dense_validation_accuracy"] < min(figures["validation_accuracy"], MIN_VALIDATION_ACCURACY[4])
+    if number == 3:  # for as many epochs, dense layers on pixels do far worse than the frozen features
+        assert figures["dense_validation_accuracy"] < figures["validation_accuracy"] - 0.2, figures
     if number == 6:  # from random weights, only the training loss means something on a short budget
         assert figures["training_loss"] < figures["first_training_loss"], figures
     if number == 7:  # each strategy ran on both sets; real digits are learnt from 40 labels

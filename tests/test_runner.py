@@ -72,5 +72,5 @@ def test_short_training_cuts_only_the_training_parameters_a_notebook_has():
     assert convnet.parameters(quick=True) == convnet.quick and convnet.quick["EPOCHS"] > 1
     short = convnet.parameters(quick=True, short_training=True)
     assert short == {**convnet.quick, "STEP_EPOCHS": 1, "EPOCHS": 2, "STEPS_PER_EPOCH": 2}
-    assert "DENSE_EPOCHS" not in short, "lesson 4 has no dense classifier"
+    assert "ROUNDS" not in short, "lesson 4 has no rounds of active learning"
     assert tfrecords.parameters(quick=True, short_training=True) == tfrecords.quick

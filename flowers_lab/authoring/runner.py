@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flowers_lab.authoring.curriculum import Lesson
+from flowers_lab.authoring.story import told
 from flowers_lab.errors import one_line
 from flowers_lab.results import MIME
 
@@ -169,9 +170,16 @@ def write_report(runs: Sequence[LessonRun], out: Path) -> tuple[Path, Path]:
     per_lesson = ("data", "shards", "images", "image_size")  # in the table's data column
     setting = ", ".join(f"{key} {value}" for key, value in sorted(environment.items()) if key not in per_lesson)
     lines = [f"# flowers-lab run, {generated}", "", f"Environment: {setting or 'not reported'}.", "", *rows]
+    lines += ["", f"{story(runs)}."] if story(runs) else []
     lines += ["", "Figures:", *figures] if figures else []
     as_markdown.write_text("\n".join(lines + (["", "Failures:", *failures] if failures else [])) + "\n")
     return as_json, as_markdown
+
+
+def story(runs: Sequence[LessonRun]) -> str | None:
+    """Whether lessons 3-5's reported validation accuracies tell the workshop's story, when they ran."""
+    said = told({run.lesson.number: run.figures for run in runs})
+    return f"The workshop's story (validation accuracy, lessons 3-5): {said}" if said else None
 
 
 def _figures(figures: dict[str, float]) -> str:

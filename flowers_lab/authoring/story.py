@@ -7,12 +7,10 @@ four. Offline the lessons run on the synthetic sample, so the sample has to show
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from pathlib import Path
-
-from flowers_lab.authoring.solutions import answer
-from flowers_lab.backbone import OFFLINE_ALPHA, OFFLINE_WEIGHTS
 
 MODELS = {"dense": (3, "dense"), "convnet": (4, "model"), "squeezenet": (5, "model"), "transfer": (3, "model")}
 """Each row of the story: (lesson, the name its solution notebook gives the model): lesson 3's dense
@@ -21,6 +19,28 @@ classifier on raw pixels, lesson 4's convnet, lesson 5's squeezenet, lesson 3's 
 WORKSHOP = {"dense": None, "convnet": 0.704, "squeezenet": 0.81, "transfer": 0.86}
 """The original workshop's validation accuracy on the real photos (its dense classifier's is not given)."""
 
+REPORTED = {
+    "dense": (3, "dense_validation_accuracy"),
+    "convnet": (4, "validation_accuracy"),
+    "squeezenet": (5, "validation_accuracy"),
+    "transfer": (3, "validation_accuracy"),
+}
+"""Where each row of the story is in the lessons' reports: (lesson, figure), the last epoch's."""
+
+
+def told(figures: dict[int, dict[str, float]]) -> str | None:
+    """One line on whether the lessons' reported ``figures`` (by lesson number) tell the story,
+    each model above the one before it; None when a lesson of it did not report."""
+    found = {}
+    for row, (number, name) in REPORTED.items():
+        if name not in figures.get(number, {}):
+            return None
+        found[row] = figures[number][name]
+    rows = list(found)
+    out_of_order = [f"{high} not above {low}" for low, high in itertools.pairwise(rows) if found[high] <= found[low]]
+    said = (", " if out_of_order else " < ").join(f"{row} {found[row]:.3f}" for row in rows)
+    return f"{said}: " + (f"does not hold ({', '.join(out_of_order)})" if out_of_order else "holds")
+
 
 def equal_budget(
     seed: int = 0,
@@ -28,29 +48,33 @@ def equal_budget(
     per_class: int = 250,
     epochs: int = 12,
     rows: tuple[str, ...] = tuple(MODELS),
-    backbone: str | Path = OFFLINE_WEIGHTS,
+    backbone: str | Path | None = None,
     folder: Path | None = None,
     stop_above: float | None = None,
     log: Callable[[str], None] | None = print,
 ) -> dict[str, dict]:
     """Train each of ``rows`` as its solution notebook builds and compiles it, on the sample made
     with ``seed``, all at the same image size, epochs and batch (32), without augmentation, so
-    that only the model differs; return each one's validation accuracy per epoch and seconds.
+    that only the model differs (lesson 3's frozen backbone has the offline weights, or
+    ``backbone``); return each one's validation accuracy per epoch and seconds.
 
     With ``stop_above``, a model stops at the first epoch whose validation accuracy passes it:
     that is enough to know whether its best of ``epochs`` passes it, in less time."""
     import keras
 
+    from flowers_lab.authoring.solutions import answer
+    from flowers_lab.backbone import OFFLINE_ALPHA, OFFLINE_WEIGHTS
     from flowers_lab.data.reader import load_flowers
     from flowers_lab.sources import make_sample
 
     source = make_sample(size=image_size, per_class=per_class, seed=seed, folder=folder, log=None)
     data = load_flowers(source.shards, image_size=image_size, batch_size=32)
     found = {}
+    weights = str(backbone or OFFLINE_WEIGHTS)
     for row in rows:
         number, name = MODELS[row]
         keras.utils.set_random_seed(seed)
-        model = answer(number, name, image_size=image_size, weights=str(backbone), alpha=OFFLINE_ALPHA)
+        model = answer(number, name, image_size=image_size, weights=weights, alpha=OFFLINE_ALPHA)
         start = time.perf_counter()
         history = model.fit(
             data.train,
