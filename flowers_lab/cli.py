@@ -120,8 +120,9 @@ def run(args: argparse.Namespace) -> int:
     chosen = [lesson(number) for number in args.lessons] if args.lessons else list(LESSONS)
     runs = run_lessons(chosen, out=args.out, quick=args.quick, backend=args.backend, playgrounds=args.playgrounds)
     print(table(runs))
-    if story(runs):
-        print(story(runs))
+    said = story(runs)
+    if said:
+        print(said)
     print("report: " + ", ".join(str(path) for path in write_report(runs, args.out)))
     return 1 if any(r.error for r in runs) else 0
 

@@ -170,7 +170,8 @@ def write_report(runs: Sequence[LessonRun], out: Path) -> tuple[Path, Path]:
     per_lesson = ("data", "shards", "images", "image_size")  # in the table's data column
     setting = ", ".join(f"{key} {value}" for key, value in sorted(environment.items()) if key not in per_lesson)
     lines = [f"# flowers-lab run, {generated}", "", f"Environment: {setting or 'not reported'}.", "", *rows]
-    lines += ["", f"{story(runs)}."] if story(runs) else []
+    said = story(runs)
+    lines += ["", f"{said}."] if said else []
     lines += ["", "Figures:", *figures] if figures else []
     as_markdown.write_text("\n".join(lines + (["", "Failures:", *failures] if failures else [])) + "\n")
     return as_json, as_markdown
