@@ -12,30 +12,28 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-MODELS = {"dense": (3, "dense"), "convnet": (4, "model"), "squeezenet": (5, "model"), "transfer": (3, "model")}
-"""Each row of the story: (lesson, the name its solution notebook gives the model): lesson 3's dense
+MODELS = {
+    "dense": (3, "dense", "dense_validation_accuracy"),
+    "convnet": (4, "model", "validation_accuracy"),
+    "squeezenet": (5, "model", "validation_accuracy"),
+    "transfer": (3, "model", "validation_accuracy"),
+}
+"""Each row of the story, in the workshop's order: (lesson, the name its solution notebook gives the
+model, the figure its report gives the model's last validation accuracy as): lesson 3's dense
 classifier on raw pixels, lesson 4's convnet, lesson 5's squeezenet, lesson 3's frozen backbone."""
 
 WORKSHOP = {"dense": None, "convnet": 0.704, "squeezenet": 0.81, "transfer": 0.86}
 """The original workshop's validation accuracy on the real photos (its dense classifier's is not given)."""
-
-REPORTED = {
-    "dense": (3, "dense_validation_accuracy"),
-    "convnet": (4, "validation_accuracy"),
-    "squeezenet": (5, "validation_accuracy"),
-    "transfer": (3, "validation_accuracy"),
-}
-"""Where each row of the story is in the lessons' reports: (lesson, figure), the last epoch's."""
 
 
 def told(figures: dict[int, dict[str, float]]) -> str | None:
     """One line on whether the lessons' reported ``figures`` (by lesson number) tell the story,
     each model above the one before it; None when a lesson of it did not report."""
     found = {}
-    for row, (number, name) in REPORTED.items():
-        if name not in figures.get(number, {}):
+    for row, (number, _, figure) in MODELS.items():
+        if figure not in figures.get(number, {}):
             return None
-        found[row] = figures[number][name]
+        found[row] = figures[number][figure]
     rows = list(found)
     out_of_order = [f"{high} not above {low}" for low, high in itertools.pairwise(rows) if found[high] <= found[low]]
     said = (", " if out_of_order else " < ").join(f"{row} {found[row]:.3f}" for row in rows)
@@ -72,7 +70,7 @@ def equal_budget(
     found = {}
     weights = str(backbone or OFFLINE_WEIGHTS)
     for row in rows:
-        number, name = MODELS[row]
+        number, name, _ = MODELS[row]
         keras.utils.set_random_seed(seed)
         model = answer(number, name, image_size=image_size, weights=weights, alpha=OFFLINE_ALPHA)
         start = time.perf_counter()
