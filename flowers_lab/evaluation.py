@@ -24,3 +24,14 @@ def predict_dataset(model, dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     images, labels = dataset_arrays(dataset)
     probabilities = model.predict(dataset.map(lambda batch_images, *_: batch_images), verbose=0)
     return images, labels, np.argmax(probabilities, axis=-1)[: len(labels)]
+
+
+def predict(model, images, batch_size: int = 32) -> np.ndarray:
+    """``model.predict(images)`` over whole batches of ``batch_size``: the last one is filled up
+    with blank images, whose predictions are dropped. On several JAX devices (a TPU v5e-8) Keras
+    splits every batch over the devices and refuses a batch that does not divide evenly
+    (keras-team/keras#21167); a batch size that is a multiple of the devices always does, and one
+    batch shape is also traced once, not once per size."""
+    images = np.asarray(images)
+    whole = np.concatenate([images, np.zeros((-len(images) % batch_size, *images.shape[1:]), images.dtype)])
+    return model.predict(whole, batch_size=batch_size, verbose=0)[: len(images)]

@@ -18,6 +18,12 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 
+from flowers_lab.evaluation import predict
+
+BATCH = 32
+"""The batch size of active learning's training and predictions: a multiple of the device count
+of a TPU v5e-8, so that each batch divides over its devices."""
+
 
 class MonteCarloDropout(keras.layers.Dropout):
     """``Dropout`` that drops at prediction time too."""
@@ -45,11 +51,7 @@ def monte_carlo_predict(model: keras.Model, images, passes: int = 20, batch_size
 
 
 def _predictions(sampler: keras.Model, images, passes: int, batch_size: int = 32) -> np.ndarray:
-    # Filled up to whole batches: predictions over pools of changing sizes then all have one
-    # batch shape, which TensorFlow traces once, not once per size.
-    images = np.asarray(images)
-    whole = np.concatenate([images, np.zeros((-len(images) % batch_size, *images.shape[1:]), images.dtype)])
-    return np.stack([sampler.predict(whole, batch_size=batch_size, verbose=0)[: len(images)] for _ in range(passes)])
+    return np.stack([predict(sampler, images, batch_size) for _ in range(passes)])
 
 
 def _entropy(probabilities: np.ndarray) -> np.ndarray:
@@ -180,8 +182,9 @@ def active_learning(
         # `epochs` shuffled passes over the labelled images, as one epoch: Keras' per-epoch overhead
         # (about 0.1 s on 2 CPU cores) would otherwise outweigh the few steps of each pass
         order = np.concatenate([shuffle.permutation(labelled) for _ in range(epochs)])
-        model.fit(images[order], labels[order], batch_size=32, shuffle=False, verbose=0)
-        predicted = np.argmax(model.predict(validation[0], verbose=0), axis=-1)
+        order = np.resize(order, max(BATCH, len(order) - len(order) % BATCH))  # whole batches divide over devices
+        model.fit(images[order], labels[order], batch_size=BATCH, shuffle=False, verbose=0)
+        predicted = np.argmax(predict(model, validation[0], BATCH), axis=-1)
         curve.labelled.append(len(labelled))
         curve.accuracy.append(float(np.mean(predicted == validation[1])))
         if round_number == rounds:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flowers_lab import __version__
+from flowers_lab.errors import DataError
 
 REPOSITORY = "flowers-lab/flowers-lab"
 """The GitHub repository (owner/name) that notebooks install ``flowers_lab`` from and that
@@ -14,8 +15,34 @@ their Colab badges open; the one place that names it."""
 RELEASE = f"v{__version__}"
 """The tag notebooks install and open: the version they were written for, not the newest."""
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-"""The notebooks of this checkout."""
+CHECKOUT_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+"""The notebooks beside this package where it is a checkout (an editable install)."""
+
+NOTEBOOKS: Path | None = None
+"""The folder the lessons' notebooks are read from and written to; None: ``find_notebooks()``."""
+
+
+def find_notebooks(folder: Path | None = None) -> Path:
+    """The folder of the lessons' notebooks: ``folder`` if given, else ``./notebooks`` (a clone,
+    whatever the install), else the checkout's beside this package. A folder counts when it holds
+    a lesson's solution; where none does, the error says where it looked, in one line."""
+    candidates = [folder] if folder else [Path.cwd() / "notebooks", CHECKOUT_NOTEBOOKS]
+    for candidate in candidates:
+        if candidate.is_dir() and any(candidate.glob("[0-9][0-9]_*_solution.ipynb")):
+            return candidate
+    raise DataError(
+        f"no lesson notebooks in {' or '.join(str(c) for c in dict.fromkeys(candidates))}: "
+        "run from a clone of flowers-lab, or pass --notebooks DIR"
+    )
+
+
+def notebooks() -> Path:
+    """``NOTEBOOKS``, or the folder ``find_notebooks()`` finds."""
+    return NOTEBOOKS or find_notebooks()
+
+
+RUNTIMES = {"V5E1": "TPU", "V6E1": "TPU", "T4": "GPU", "L4": "GPU"}
+"""Colab's accelerator names (a notebook's ``colab.gpuType``) and the kind of runtime each is."""
 
 
 SHORT_TRAINING = {"EPOCHS": 2, "STEP_EPOCHS": 1, "STEPS_PER_EPOCH": 2, "ROUNDS": 1, "REPEATS": 1}
@@ -34,8 +61,9 @@ class Lesson:
     target: str = ""
     """What to expect with the real photos: the original workshop's result, said as the original's
     (this edition has not been measured on the real photos: they need the network)."""
-    runtime: str | None = "T4"
-    """The Colab GPU the lesson opens on (its notebooks' metadata); None: a CPU runtime will do."""
+    runtime: str | None = "V5E1"
+    """The Colab accelerator the lesson opens on (its notebooks' metadata, ``RUNTIMES``): the TPU
+    runtime's v5e chip, the workshop's; None: a CPU runtime will do."""
 
     def parameters(self, quick: bool, short_training: bool = False) -> dict:
         """What to run the lesson's notebook with: nothing (the workshop's defaults), or the
@@ -64,11 +92,11 @@ class Lesson:
 
     @property
     def solution(self) -> Path:
-        return NOTEBOOKS / f"{self.number:02d}_{self.slug}_solution.ipynb"
+        return notebooks() / f"{self.number:02d}_{self.slug}_solution.ipynb"
 
     @property
     def playground(self) -> Path:
-        return NOTEBOOKS / f"{self.number:02d}_{self.slug}_playground.ipynb"
+        return notebooks() / f"{self.number:02d}_{self.slug}_playground.ipynb"
 
 
 LESSONS: tuple[Lesson, ...] = (

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import nbformat
 
-from flowers_lab.authoring.curriculum import LESSONS, RELEASE, REPOSITORY, Lesson
+from flowers_lab.authoring.curriculum import LESSONS, RELEASE, REPOSITORY, RUNTIMES, Lesson
 from flowers_lab.errors import DataError
 
 KEY = "flowers_lab"
@@ -50,7 +50,7 @@ def colab_metadata(lesson: Lesson) -> dict:
     """Notebook metadata that makes Colab open the lesson on the runtime it needs."""
     if lesson.runtime is None:
         return {"colab": {"provenance": []}}
-    return {"accelerator": "GPU", "colab": {"provenance": [], "gpuType": lesson.runtime}}
+    return {"accelerator": RUNTIMES[lesson.runtime], "colab": {"provenance": [], "gpuType": lesson.runtime}}
 
 
 def clean(notebook: nbformat.NotebookNode, lesson: Lesson, name: str) -> nbformat.NotebookNode:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from flowers_lab.checks import Feedback, correct, guarded, hint
+from flowers_lab.evaluation import predict
 from flowers_lab.litert import convert, interpreter
 
 IMAGES = np.random.default_rng(0).uniform(-1, 1, (6, 4, 4, 3)).astype("float32")
@@ -40,7 +41,7 @@ def _models() -> tuple[np.ndarray, Path, Path]:
         inference_input_type=tf.uint8,
         inference_output_type=tf.uint8,
     )
-    return model.predict(IMAGES, verbose=0), folder / "float32.tflite", folder / "int8.tflite"
+    return predict(model, IMAGES), folder / "float32.tflite", folder / "int8.tflite"
 
 
 @guarded
