@@ -96,10 +96,18 @@ def inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _use_notebooks(folder: Path | None) -> None:
+    """Read and write the lessons' notebooks in ``folder`` (--notebooks), or where they are found."""
+    from flowers_lab.authoring import curriculum
+
+    curriculum.NOTEBOOKS = curriculum.find_notebooks(folder)
+
+
 def playgrounds(args: argparse.Namespace) -> int:
     """Make each playground from its solution notebook (with --check: only compare)."""
     from flowers_lab.authoring.playgrounds import sync
 
+    _use_notebooks(args.notebooks)
     drifted = sync(check=args.check)
     if args.check and drifted:
         print(
@@ -118,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
     from flowers_lab.authoring.runner import run_lessons, story, table, write_report
 
     chosen = [lesson(number) for number in args.lessons] if args.lessons else list(LESSONS)
+    _use_notebooks(args.notebooks)
     runs = run_lessons(chosen, out=args.out, quick=args.quick, backend=args.backend, playgrounds=args.playgrounds)
     print(table(runs))
     said = story(runs)
@@ -140,6 +149,9 @@ def pretrain_backbone(args: argparse.Namespace) -> int:
         overwrite=args.overwrite,
     )
     return 0
+
+
+NOTEBOOKS_HELP = "the lessons' folder (default: ./notebooks, as in a clone of flowers-lab)"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -173,6 +185,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("playgrounds", help=playgrounds.__doc__)
     p.add_argument("--check", action="store_true", help="only compare; exit 1 if any notebook differs")
+    p.add_argument("--notebooks", type=Path, help=NOTEBOOKS_HELP)
     p.set_defaults(run=playgrounds)
 
     p = commands.add_parser("run", help=run.__doc__)
@@ -181,6 +194,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=["tensorflow", "jax"], help="Keras backend (default: as detected)")
     p.add_argument("--playgrounds", action="store_true", help="run the playgrounds instead of the solutions")
     p.add_argument("--out", type=Path, default=Path("build"), help="where executed copies go (default build/)")
+    p.add_argument("--notebooks", type=Path, help=NOTEBOOKS_HELP)
     p.set_defaults(run=run)
 
     p = commands.add_parser("pretrain-backbone", help=pretrain_backbone.__doc__)

@@ -8,12 +8,13 @@ MIME = "application/vnd.flowers-lab.result+json"
 
 
 def environment() -> dict[str, str | int | None]:
-    """Library versions and Keras' backend, with what was noted about the run."""
+    """Python's and the libraries' versions and Keras' backend, with what was noted about the run."""
     import importlib.metadata
+    import platform
 
     import keras
 
-    found = {"keras": keras.__version__, "backend": keras.backend.backend()}
+    found = {"python": platform.python_version(), "keras": keras.__version__, "backend": keras.backend.backend()}
     for package in ("tensorflow", "jax"):
         try:
             found[package] = importlib.metadata.version(package)

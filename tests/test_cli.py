@@ -95,3 +95,27 @@ def test_pretrain_backbone_keeps_the_committed_weights_unless_told(capsys):
         f"flowers-lab: error: {OFFLINE_WEIGHTS}: already exists; pass overwrite (--overwrite) to replace it\n"
     )
     assert OFFLINE_WEIGHTS.read_bytes() == before
+
+
+def test_run_and_playgrounds_find_the_notebooks_of_the_working_folder_or_say_where_they_looked(
+    tmp_path, monkeypatch, capsys
+):
+    from flowers_lab.authoring import curriculum
+
+    monkeypatch.setattr(curriculum, "NOTEBOOKS", None)
+    monkeypatch.chdir(tmp_path)  # no notebooks here: the checkout's, beside the package (an editable install)
+    assert curriculum.find_notebooks() == curriculum.CHECKOUT_NOTEBOOKS
+    clone = tmp_path / "notebooks"
+    clone.mkdir()
+    (clone / "01_tf_data_solution.ipynb").write_text("{}")
+    assert curriculum.find_notebooks() == clone, "a clone's own notebooks come first"
+    monkeypatch.setattr(curriculum, "CHECKOUT_NOTEBOOKS", tmp_path / "site-packages" / "notebooks")  # installed
+    (clone / "01_tf_data_solution.ipynb").unlink()
+    for command in (["run", "--quick"], ["playgrounds", "--check"]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and err.startswith(f"flowers-lab: error: no lesson notebooks in {clone} or "), err
+        assert err.rstrip().endswith("pass --notebooks DIR")
+    assert main(["playgrounds", "--check", "--notebooks", str(tmp_path / "nowhere")]) == 1
+    assert f"no lesson notebooks in {tmp_path / 'nowhere'}:" in capsys.readouterr().err
+    assert not (tmp_path / "build").exists(), "nothing is written before the notebooks are found"

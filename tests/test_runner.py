@@ -43,7 +43,7 @@ def test_a_run_reports_figures_and_a_failure_with_its_cell(tmp_path, monkeypatch
     assert "lesson 9: failed" in capsys.readouterr().out
     assert runs[0].environment["backend"] == "tensorflow" and "keras" in runs[0].environment
 
-    runs[0].environment.update(data="sample", images=1250, image_size=48)  # as load_flowers notes them
+    runs[0].environment.update(data="sample", images=1250, image_size=48, replicas=8)  # as the lesson notes them
     as_json, as_markdown = write_report(runs, tmp_path / "build")
     written = json.loads(as_json.read_text())
     assert written["environment"]["keras"] == runs[0].environment["keras"]
@@ -55,7 +55,7 @@ def test_a_run_reports_figures_and_a_failure_with_its_cell(tmp_path, monkeypatch
     assert markdown[0].startswith("# flowers-lab run, ")
     assert "keras 3." in markdown[2] and "backend tensorflow" in markdown[2]
     assert "image_size" not in markdown[2], "what differs by lesson is in the table, not the environment line"
-    assert "| 8 A good lesson | ok |" in markdown[6] and "| - | 50.0% |" in markdown[6]
+    assert "| 8 A good lesson | ok | tensorflow, 8 replicas |" in markdown[6] and "| - | 50.0% |" in markdown[6]
     assert markdown[6].endswith("| sample, 1,250 images at 48 px |")
     assert markdown[-5:] == [
         "Figures:",

@@ -147,21 +147,24 @@ def write_report(runs: Sequence[LessonRun], out: Path) -> tuple[Path, Path]:
     environment = {}
     for run in runs:
         environment.update(run.environment)
-    generated = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    generated = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     out.mkdir(parents=True, exist_ok=True)
     as_json, as_markdown = out / "report.json", out / "report.md"
     as_json.write_text(
         json.dumps({"generated": generated, "environment": environment, "lessons": lessons}, indent=1) + "\n"
     )
-    rows = ["| lesson | status | time | training acc. | validation acc. | target | data |", "|---" * 7 + "|"]
+    rows = [
+        "| lesson | status | ran on | time | training acc. | validation acc. | target | data |",
+        "|---" * 8 + "|",
+    ]
     for entry, run in zip(lessons, runs, strict=True):
         data = run.environment.get("data", "-")
         if "images" in run.environment:
             data += f", {run.environment['images']:,} images at {run.environment.get('image_size')} px"
         rows.append(
-            f"| {entry['lesson']} {entry['title']} | {entry['status']} | {entry['seconds']:.0f} s | "
-            f"{_percent(run.figures.get('training_accuracy'))} | {_percent(run.figures.get('validation_accuracy'))} | "
-            f"{entry['target']} | {data} |"
+            f"| {entry['lesson']} {entry['title']} | {entry['status']} | {ran_on(run.environment)} | "
+            f"{entry['seconds']:.0f} s | {_percent(run.figures.get('training_accuracy'))} | "
+            f"{_percent(run.figures.get('validation_accuracy'))} | {entry['target']} | {data} |"
         )
     accuracies = ("training_accuracy", "validation_accuracy")  # in the table's columns
     others = [(run, {k: v for k, v in run.figures.items() if k not in accuracies}) for run in runs]
@@ -181,6 +184,15 @@ def story(runs: Sequence[LessonRun]) -> str | None:
     """Whether lessons 3-5's reported validation accuracies tell the workshop's story, when they ran."""
     said = told({run.lesson.number: run.figures for run in runs})
     return f"The workshop's story (validation accuracy, lessons 3-5): {said}" if said else None
+
+
+def ran_on(environment: dict) -> str:
+    """The Keras backend a lesson reported, with its replicas where it looked for an accelerator:
+    "jax, 8 replicas", "tensorflow, 1 replica", "tensorflow"; "-" when it reported nothing."""
+    if "backend" not in environment:
+        return "-"
+    replicas = environment.get("replicas")
+    return environment["backend"] + (f", {replicas} replica{'s' if replicas != 1 else ''}" if replicas else "")
 
 
 def _figures(figures: dict[str, float]) -> str:
