@@ -114,8 +114,32 @@ def choose_backend() -> str:
     else:
         backend, why = "tensorflow", "default"
     os.environ["KERAS_BACKEND"] = backend
-    print(f"flowers_lab: Keras backend {backend} ({why})")
+    hidden = keep_tensorflow_on_the_cpu() if backend != "tensorflow" else []
+    print(
+        f"flowers_lab: Keras backend {backend} ({why})"
+        + (f"; TensorFlow kept off the {', '.join(hidden)}" if hidden else "")
+    )
     return backend
+
+
+def keep_tensorflow_on_the_cpu() -> list[str]:
+    """Hide every GPU and TPU from TensorFlow, which then only reads data (``tf.data``) for a
+    model on another backend; return the device types hidden. Call it before TensorFlow runs
+    anything (``choose_backend`` does, for any backend but TensorFlow).
+
+    On a TPU VM only one framework can open the TPU (jax-ml/jax#13260; a TPU-enabled TensorFlow
+    beside JAX failed with ``ioctl failed``, googlecolab/colabtools#4567); on a GPU both would
+    reserve its memory. The plain ``tensorflow`` wheel this project installs has no TPU support at
+    all (no ``libtpu`` in its libraries: only ``tensorflow-tpu`` loads it), so on a TPU runtime
+    TensorFlow sees no TPU to hide; this keeps it that way should a TensorFlow that does be there."""
+    import tensorflow as tf
+
+    hidden = []
+    for kind in ("GPU", "TPU"):
+        if tf.config.list_physical_devices(kind):
+            tf.config.set_visible_devices([], kind)
+            hidden.append(kind)
+    return hidden
 
 
 class ProbeFailed(Exception):

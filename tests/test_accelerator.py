@@ -163,3 +163,22 @@ def test_jax_spreads_the_model_over_all_its_devices():
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "2 64 DataParallel"
+
+
+@pytest.mark.parametrize("backend, hides", [("jax", True), ("tensorflow", False)])
+def test_tensorflow_is_kept_off_the_accelerators_when_another_backend_drives_them(monkeypatch, capsys, backend, hides):
+    """On JAX, TensorFlow only reads data: the GPUs and TPUs it finds are hidden from it before it
+    runs anything, and the setup line says so; on TensorFlow they are left to it."""
+    import tensorflow as tf
+
+    hidden = []
+    monkeypatch.setenv("KERAS_BACKEND", backend)
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind: [f"{kind.lower()}0"])
+    monkeypatch.setattr(tf.config, "set_visible_devices", lambda devices, kind: hidden.append((devices, kind)))
+    assert choose_backend() == backend
+    line = capsys.readouterr().out.strip()
+    if hides:
+        assert hidden == [([], "GPU"), ([], "TPU")]
+        assert line == "flowers_lab: Keras backend jax (set by KERAS_BACKEND); TensorFlow kept off the GPU, TPU"
+    else:
+        assert hidden == [] and line == "flowers_lab: Keras backend tensorflow (set by KERAS_BACKEND)"
