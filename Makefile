@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test run lab lint bench
+.PHONY: test test-tpu-runtime run lab lint bench
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,12 @@ test: lint
 	$(BIN)/python -m pytest -n 2 --maxschedchunk=1 --durations=15
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -m backend
 
+# Colab's TPU runtime rebuilt (Python 3.13, its jax and keras, the project pip-installed as a
+# notebook installs it), and every lesson run quick on JAX with it (.ci/tpu-runtime says how).
+test-tpu-runtime:
+	bash .ci/tpu-runtime .venv-tpu-runtime
+	.venv-tpu-runtime/bin/pytest -m tpu_runtime -n 2 --maxschedchunk=1 --durations=10 tests/test_tpu_runtime.py
+
 # The main job on the offline sample: make it, say what is here, run every lesson small.
 run: $(STAMP)
 	$(BIN)/flowers-lab sample
@@ -36,11 +42,12 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 # Measurements, not tests (about 30 minutes on 2 cores): they print, and the figures go into
-# BENCHMARKS.md between its <!-- bench:... --> markers.
+# BENCHMARKS.md (and the guide's estimate of each lesson's time on a TPU) between <!-- bench:... --> markers.
 bench: $(STAMP)
 	mkdir -p build/bench
 	$(BIN)/python benchmarks/data_pipeline.py --json build/bench/data.json
 	$(BIN)/python benchmarks/training.py --json build/bench/training.json
 	KERAS_BACKEND=jax $(BIN)/python benchmarks/training.py --lessons 4 --json build/bench/training-jax.json
 	$(BIN)/python benchmarks/notebooks.py --json build/bench/notebooks.json
-	$(BIN)/python benchmarks/write_markdown.py build/bench BENCHMARKS.md
+	KERAS_BACKEND=jax $(BIN)/python benchmarks/tpu_estimate.py --json build/bench/tpu-estimate.json
+	$(BIN)/python benchmarks/write_markdown.py build/bench BENCHMARKS.md docs/instructor.md

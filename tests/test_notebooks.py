@@ -37,8 +37,11 @@ classifier, as many epochs, 0.481; at 12 epochs, seeds 0-3 of the sample: 0.928-
 0.814 (0.667 in 5 epochs: below lesson 4, so it trains as long); chance is 0.2."""
 
 
-def _lesson_figures_hold(number, figures):
-    """What each lesson must show beyond its accuracy threshold: the story it tells."""
+def _lesson_figures_hold(number, figures, story=True):
+    """What each lesson must show beyond its accuracy threshold: the story it tells at its quick
+    budget on one device (with ``story`` false, only what holds after short training on any
+    number of devices: on 8 virtual devices of 2 cores, computing a step is so slow that no
+    pipeline keeps the model waiting)."""
     if number == 1:  # files opened in parallel overlap their round trips (measured 22x in a quick run)
         assert figures["parallel_bucket_images_per_s"] > 3 * figures["bucket_images_per_s"], figures
     if number == 2:  # with as many files in flight, shards beat single files behind a round trip (2.2x)
@@ -56,12 +59,14 @@ def _lesson_figures_hold(number, figures):
         assert (
             figures["int8_kb"] <= 0.3 * figures["float32_kb"] and figures["float16_kb"] < 0.55 * figures["float32_kb"]
         )
-        assert figures["int8_accuracy"] >= figures["float32_accuracy"] - 0.02, figures
         assert abs(figures["float32_accuracy"] - figures["validation_accuracy"]) < 0.005, "float32 runs as Keras"
-    if number == 9:  # one file at a time, the model mostly waits; mended, it hardly does; a profile was written
-        assert figures["files_input_wait"] > 0.5 and figures["fast_input_wait"] < 0.2, figures
-        assert figures["files_images_per_s"] < figures["shards_images_per_s"] < figures["fast_images_per_s"], figures
-        assert figures["traces"] >= 1
+        assert not story or figures["int8_accuracy"] >= figures["float32_accuracy"] - 0.02, figures
+    if number == 9:  # mended, the model hardly waits (>= 90% of the rate); a profile with steps and tf.data's events
+        assert figures["fast_input_wait"] <= 0.1, figures
+        assert figures["traces"] >= 1 and figures["traced_steps"] == 3 and figures["traced_pipeline_events"] > 0
+        if story:  # one file at a time, the model mostly waits; shards help, the mended pipeline most
+            assert figures["files_input_wait"] > 0.5, figures
+            assert figures["files_images_per_s"] < figures["shards_images_per_s"] < figures["fast_images_per_s"]
 
 
 @pytest.mark.slow
@@ -82,6 +87,10 @@ def test_the_solution_runs_passes_its_checks_and_reports(lesson, data_root, tmp_
     assert checks and all(text.startswith("✅ Correct") for text in checks), checks
 
 
+BACKEND = "tensorflow"
+"""The Keras backend the playgrounds run on, asserted by their last cell (the solutions run on
+TensorFlow and on JAX over 8 devices, and on JAX alone in ``make test-tpu-runtime``)."""
+
 HINT = "❌ Not yet: (a hint)"
 SANITIZE = "[hint]\nregex: ❌ Not yet: .*\nreplace: ❌ Not yet: (a hint)\n"
 """For nbval: any hint reads as ``HINT``, so that a check cell's output compares equal to it
@@ -96,6 +105,7 @@ def _playground_for_nbval(lesson, copy):
     given = next(i for i, cell in enumerate(notebook.cells) if "parameters" in cell.metadata.get("tags", []))
     short = lesson.parameters(quick=True, short_training=True)
     notebook.cells.insert(given + 1, new_code_cell("\n".join(f"{name} = {value!r}" for name, value in short.items())))
+    notebook.cells.append(new_code_cell(f"import keras\nassert keras.backend.backend() == {BACKEND!r}"))
     exercises = [i for i, cell in enumerate(notebook.cells) if "exercise" in cell.metadata.get(KEY, {})]
     assert exercises, "a playground has exercises"
     for index in exercises:
@@ -114,7 +124,7 @@ def _playground_for_nbval(lesson, copy):
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.playground.stem)
 def test_the_playground_runs_to_the_end_and_each_check_says_not_yet(lesson, data_root, tmp_path):
     """nbval runs the playground as a learner first opens it (CI's short parameters): every cell
-    runs, and every check gives a hint."""
+    runs, every check gives a hint, and a last cell asserts the backend."""
     copy = _playground_for_nbval(lesson, tmp_path / lesson.playground.name)
     nbval = subprocess.run(
         [
@@ -132,6 +142,7 @@ def test_the_playground_runs_to_the_end_and_each_check_says_not_yet(lesson, data
             copy.name,
         ],
         cwd=copy.parent,
+        env={**os.environ, "KERAS_BACKEND": BACKEND},
         capture_output=True,
         text=True,
         timeout=600,
@@ -142,15 +153,16 @@ def test_the_playground_runs_to_the_end_and_each_check_says_not_yet(lesson, data
 
 
 @pytest.mark.slow
-def test_a_training_lesson_runs_on_the_jax_backend_over_8_devices(data_root, tmp_path):
-    """Lesson 4 with JAX on 8 virtual devices of the CPU, as on a TPU v5e-8: the distribution that
-    detect() sets applies to the lesson's fit, evaluate and predict, unchanged."""
-    lesson = next(candidate for candidate in LESSONS if candidate.number == 4)
-    executed = tmp_path / "jax.ipynb"
-    # The lesson's quick budget, which its threshold is measured for (1 epoch per step and 5 in
-    # all gave 0.435-0.494, 0.468 in CI), with a global batch of 32 (4 images per device): as many
-    # steps as on one CPU.
-    parameters = {**lesson.quick, "BATCH_SIZE": 32}
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.solution.stem)
+def test_the_solution_runs_on_jax_over_8_devices(lesson, data_root, tmp_path):
+    """Every solution with JAX on 8 virtual devices of the CPU, as on a TPU v5e-8: every cell runs
+    and every check says Correct; the distribution that detect() sets applies to the lesson's fit,
+    evaluate and predict, unchanged. Short training: the accuracy thresholds are asserted on
+    TensorFlow here and on JAX by ``make test-tpu-runtime``."""
+    executed = tmp_path / lesson.solution.name
+    parameters = lesson.parameters(quick=True, short_training=True)
+    if "BATCH_SIZE" in lesson.parameter_names():
+        parameters["BATCH_SIZE"] = 32  # 4 images per device: as many steps as one CPU makes
     eight = virtual_devices(8)
     figures, error, environment = run_notebook(lesson.solution, executed, parameters, backend="jax", environ=eight)
     assert error is None, error
@@ -158,7 +170,12 @@ def test_a_training_lesson_runs_on_the_jax_backend_over_8_devices(data_root, tmp
     assert "XLA_FLAGS" not in os.environ or os.environ["XLA_FLAGS"] != eight["XLA_FLAGS"]
     setup_output = next(text for cell, text in _outputs(executed) if "choose_backend" in cell.source)
     assert setup_output.startswith("flowers_lab: Keras backend jax (set by KERAS_BACKEND)")
-    detected = next(text for cell, text in _outputs(executed) if cell.source.startswith("accelerator = detect()"))
-    assert "CPU, 8 replicas on jax (DataParallel), batch size 256 (32 per replica)" in detected, detected
-    assert figures["validation_accuracy"] >= MIN_VALIDATION_ACCURACY[4], figures
-    assert environment["backend"] == "jax" and "jax" in environment and environment["replicas"] == 8
+    assert figures and environment["backend"] == "jax" and "jax" in environment
+    checks = [text for cell, text in _outputs(executed) if cell.source.startswith("check.")]
+    assert checks and all(text.startswith("✅ Correct") for text in checks), checks
+    if lesson.number > 2:  # the lessons that train look for the accelerator
+        detected = next(text for cell, text in _outputs(executed) if cell.source.startswith("accelerator = detect()"))
+        assert "CPU, 8 replicas on jax (DataParallel), batch size 256 (32 per replica)" in detected, detected
+        assert environment["replicas"] == 8, environment
+    if lesson.number in (8, 9):  # the files and the profile are made on JAX too
+        _lesson_figures_hold(lesson.number, figures, story=False)
