@@ -110,6 +110,14 @@ def test_training_batches_solution_starter_and_a_right_answer_written_otherwise(
     )
     passes(feedback)
     assert "not cached" in feedback.message, "Correct says only what it saw"
+    for right in (  # cached anywhere before repeat: after the first epoch nothing is read again
+        lambda d, b: d.cache().shuffle(100).repeat().batch(b, drop_remainder=True).prefetch(A),
+        lambda d, b: d.cache().repeat().shuffle(100).batch(b, drop_remainder=True).prefetch(A),
+        lambda d, b: d.cache().shuffle(100, reshuffle_each_iteration=True).repeat().batch(b, True).prefetch(A),
+    ):
+        feedback = lesson01.training_batches(right)
+        passes(feedback)
+        assert ", cached" in feedback.message
 
 
 @pytest.mark.parametrize(
@@ -133,6 +141,14 @@ def test_training_batches_solution_starter_and_a_right_answer_written_otherwise(
             "pass batch_size to .batch()",
         ),
         (lambda d, b: d.map(lambda x, y: x).batch(b), "keep the (image, label) pairs"),
+        (
+            lambda d, b: d.shuffle(100).repeat().cache().batch(b, drop_remainder=True).prefetch(A),
+            "the cache never fills, so every epoch is read again",
+        ),
+        (
+            lambda d, b: d.repeat().cache().shuffle(100).batch(b, drop_remainder=True).prefetch(A),
+            "a .cache() after .repeat() caches an endless stream",
+        ),
     ],
     ids=[
         "batch then shuffle",
@@ -144,6 +160,8 @@ def test_training_batches_solution_starter_and_a_right_answer_written_otherwise(
         "no batch",
         "fixed batch size",
         "labels dropped",
+        "cache after repeat",
+        "repeat, cache, shuffle",
     ],
 )
 def test_training_batches_mistakes(wrong, expected):
@@ -235,8 +253,34 @@ def _record(**fields):
             _record(one_hot_class=lambda i, c, h, w: tf.train.Feature(float_list=tf.train.FloatList(value=[1.0]))),
             "'one_hot_class' has 1 values, expected 5",
         ),
+        (
+            _record(
+                one_hot_class=lambda i, c, h, w: tf.train.Feature(
+                    float_list=tf.train.FloatList(value=[1.0 if n in (0, CLASSES.index(c)) else 0.0 for n in range(5)])
+                )
+            ),
+            "'one_hot_class' should hold a single 1.0, at the class index (3 for sunflowers), and 0.0 elsewhere: "
+            "[0.0, 0.0, 0.0, 1.0, 0.0]; yours is [1.0, 0.0, 0.0, 1.0, 0.0], with 2 ones",
+        ),
+        (
+            _record(
+                one_hot_class=lambda i, c, h, w: tf.train.Feature(
+                    float_list=tf.train.FloatList(value=[float(n == CLASSES.index(c) + 1) for n in range(5)])
+                )
+            ),
+            "should hold a single 1.0, at the class index (3 for sunflowers)",
+        ),
     ],
-    ids=["size swapped", "a dict", "crashes", "value not in a list", "str label", "one-hot of one"],
+    ids=[
+        "size swapped",
+        "a dict",
+        "crashes",
+        "value not in a list",
+        "str label",
+        "one-hot of one",
+        "two ones",
+        "off by one",
+    ],
 )
 def test_to_tfrecord_mistakes(wrong, expected):
     hints(lesson02.to_tfrecord(wrong), expected)
@@ -293,6 +337,11 @@ def _serialized_objects(records, folder, shards):
         (_writer(lambda i, n, s: f"flowers{i + 1:02d}-{n}.tfrec", _even), "number the shards 00, 01, 02"),
         (_serialized_objects, "write each record serialized, example.SerializeToString()"),
         (lambda records, folder, shards: None, "nothing was written in the folder"),
+        (_writer(_good_name, np.array_split), "your records lost their trailing zero bytes: a NumPy array of bytes"),
+        (
+            _writer(_good_name, lambda r, s: [list(part) for part in np.array_split(np.array(r, dtype=object), s)]),
+            None,  # a NumPy array of objects keeps the bytes whole: right
+        ),
     ],
     ids=[
         "remainder dropped",
@@ -302,10 +351,28 @@ def _serialized_objects(records, folder, shards):
         "from 1",
         "Example objects",
         "nothing",
+        "np.array_split of the records",
+        "np.array_split of objects",
     ],
 )
 def test_write_tfrecords_mistakes(wrong, expected):
-    hints(lesson02.write_tfrecords(wrong), expected)
+    if expected is None:
+        passes(lesson02.write_tfrecords(wrong))
+    else:
+        hints(lesson02.write_tfrecords(wrong), expected)
+
+
+def test_write_tfrecords_gives_the_same_verdict_in_every_process():
+    """Its records are the same bytes in every run, and most end in a zero byte (the pitfall that
+    NumPy's bytes arrays fall into): a verdict that depended on the run would depend on them."""
+    records = [lesson02._record(index) for index in range(11)]
+    assert sum(record.endswith(b"\0") for record in records) >= 5
+    code = "from flowers_lab.checks import lesson02; print([lesson02._record(i).hex() for i in range(11)])"
+    import subprocess
+    import sys
+
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert again.strip() == str([record.hex() for record in records])
 
 
 def test_read_tfrecord_solution_starter_and_a_right_answer_written_otherwise():
@@ -409,6 +476,11 @@ def test_dense_classifier_solution_starter_and_right_answers_written_otherwise()
         )
     )
     passes(lesson03.dense_classifier(_dense(_relu(), loss=keras.losses.SparseCategoricalCrossentropy())))
+    flatten_then_scale = keras.Sequential(  # scaling commutes with flattening
+        [keras.Input([8, 8, 3]), layers.Flatten(), layers.Rescaling(1 / 255), _relu(), layers.Dense(5, "softmax")]
+    )
+    flatten_then_scale.compile(optimizer="adam", loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
+    passes(lesson03.dense_classifier(flatten_then_scale))
 
 
 @pytest.mark.parametrize(
@@ -445,6 +517,20 @@ def test_dense_classifier_solution_starter_and_right_answers_written_otherwise()
             lambda: _dense(_relu(), last=[layers.Dense(10, activation="softmax")]),
             "needs 5 units, one per class, not 10",
         ),
+        (
+            lambda: keras.Sequential(
+                [
+                    keras.Input([8, 8, 3]),
+                    layers.Rescaling(1 / 255),
+                    _relu(),  # a dense layer per pixel
+                    layers.Flatten(),
+                    _relu(),
+                    layers.Dense(5, activation="softmax"),
+                ]
+            ),
+            "reads the image before it is flattened: a Dense layer works on the last axis only, so it mixes each "
+            "pixel's 3 values alone",
+        ),
     ],
     ids=[
         "no relu",
@@ -460,6 +546,7 @@ def test_dense_classifier_solution_starter_and_right_answers_written_otherwise()
         "Accuracy()",
         "not compiled",
         "10 classes",
+        "Dense before Flatten",
     ],
 )
 def test_dense_classifier_mistakes(wrong, expected):
@@ -560,8 +647,24 @@ def test_flatten_convnet_solution_starter_and_right_answers_written_otherwise():
         (lambda: _convnet(*_pooled(3)), "this first step keeps the Flatten + Dense head"),
         (lambda: _convnet(*_pooled(3), head=[layers.Flatten()], scale=False), "start with keras.layers.Rescaling"),
         (lambda: _convnet(*_pooled(3), head=[layers.Flatten()], compiled=False), "compile the model"),
+        (
+            lambda: _convnet(_conv(), _conv(), _conv(), layers.MaxPooling2D(8), head=[layers.Flatten()]),
+            "three convolutions on the 32x32 map: a convolution's cost grows with the map's area",
+        ),
+        (
+            lambda: _convnet(*_pooled(1), _conv(), _conv(), _conv(), layers.MaxPooling2D(4), head=[layers.Flatten()]),
+            "three convolutions on the 16x16 map",
+        ),
     ],
-    ids=["no activation", "no downsampling", "GAP already", "no rescaling", "not compiled"],
+    ids=[
+        "no activation",
+        "no downsampling",
+        "GAP already",
+        "no rescaling",
+        "not compiled",
+        "three at full size",
+        "three after one pooling",
+    ],
 )
 def test_flatten_convnet_mistakes(wrong, expected):
     hints(lesson04.flatten_convnet(wrong()), expected)
@@ -582,6 +685,9 @@ def test_gap_convnet_solution_starter_and_right_answers_written_otherwise():
     )
     passes(lesson04.gap_convnet(_convnet(*_strided(3))))
     passes(lesson04.gap_convnet(_convnet(*_pooled(3), head=[layers.GlobalMaxPooling2D()])))
+    passes(lesson04.gap_convnet(_convnet(*_pooled(3), head=[layers.GlobalAveragePooling2D(), layers.Flatten()])))
+    two_then_pool = [_conv(), _conv(), layers.MaxPooling2D(2), _conv(), _conv(), layers.MaxPooling2D(2), _conv()]
+    passes(lesson04.gap_convnet(_convnet(*two_then_pool, layers.MaxPooling2D(2))))
 
 
 @pytest.mark.parametrize(
@@ -616,6 +722,7 @@ def test_convnet_solution_starter_and_right_answers_written_otherwise():
     functional = keras.Model(x, y)
     functional.compile(optimizer="adam", loss="sparse_categorical_crossentropy", weighted_metrics=["accuracy"])
     passes(lesson04.convnet(functional))
+    passes(lesson04.convnet(_convnet(*_pooled(4), _conv(), _conv(size=1))))  # two 3x3 and a 1x1 at one size
 
 
 @pytest.mark.parametrize(
@@ -625,8 +732,12 @@ def test_convnet_solution_starter_and_right_answers_written_otherwise():
         (lambda: _convnet(*_pooled(4), _conv(size=1, activation=None)), "has no activation"),
         (lambda: _convnet(*_pooled(4), _conv(size=1), head=[layers.Flatten()]), "keep the global-average-pooling head"),
         (lambda: _convnet(*_pooled(4), _conv(size=1), scale=False), "Rescaling(1 / 255)"),
+        (
+            lambda: _convnet(_conv(size=1), *_pooled(5)),
+            "your 1x1 convolution reads 3 channels (the RGB image), before the last 3x3 one: put it after",
+        ),
     ],
-    ids=["no 1x1", "linear 1x1", "Flatten again", "no rescaling"],
+    ids=["no 1x1", "linear 1x1", "Flatten again", "no rescaling", "1x1 on the input"],
 )
 def test_convnet_mistakes(wrong, expected):
     hints(lesson04.convnet(wrong()), expected)
@@ -661,6 +772,7 @@ def test_fire_solution_starter_and_right_answers_written_otherwise():
     hints(lesson05.fire(answer(5, "fire", starter=True)), "kernels 1, 1 and 3; yours has kernels [3]")
     passes(lesson05.fire(_fire(join=lambda tensors: keras.ops.concatenate(tensors, axis=-1))))
     passes(lesson05.fire(_fire(join=layers.Concatenate())))
+    passes(lesson05.fire(_fire(join=layers.Concatenate(axis=3))))
 
 
 @pytest.mark.parametrize(
@@ -676,8 +788,26 @@ def test_fire_solution_starter_and_right_answers_written_otherwise():
         (_fire(momentum=0.99), "use momentum=0.9"),
         (_fire(bias=True), "use_bias=False"),
         (lambda x, squeeze, expand: x.shape, "return the module's output (a Keras tensor), not a tuple"),
+        (
+            _fire(join=layers.Concatenate(axis=1)),
+            "your concatenate joins the two expands along axis 1 (the height): stack their channels instead",
+        ),
+        (
+            _fire(join=lambda tensors: keras.ops.concatenate(tensors, axis=2)),
+            "along axis 2 (the width): stack their channels instead, the last axis",
+        ),
     ],
-    ids=["chained expands", "added", "expands read x", "full expand each", "momentum", "bias", "a shape"],
+    ids=[
+        "chained expands",
+        "added",
+        "expands read x",
+        "full expand each",
+        "momentum",
+        "bias",
+        "a shape",
+        "axis 1",
+        "axis 2, keras.ops",
+    ],
 )
 def test_fire_mistakes(wrong, expected):
     hints(lesson05.fire(wrong), expected)
@@ -768,13 +898,15 @@ def test_augment_mistakes(wrong, expected):
 # Lesson 6 ---------------------------------------------------------------------------------
 
 
-def _fine_tune(freeze=False, output_dtype=None, scale=1 / 127.5, separate_softmax=False):
+def _fine_tune(freeze=False, output_dtype=None, scale=1 / 127.5, separate_softmax=False, cast_after=False):
     def fine_tune_model(pretrained):
         pretrained.trainable = not freeze
         x = keras.Input(pretrained.input_shape[1:])
         y = layers.GlobalAveragePooling2D()(pretrained(layers.Rescaling(scale, offset=-1 if scale < 0.01 else 0)(x)))
         if separate_softmax:
             y = layers.Activation("softmax", dtype="float32")(layers.Dense(5)(y))
+        elif cast_after:  # the softmax in the policy's 16 bits, then a float32 identity
+            y = layers.Activation("linear", dtype="float32")(layers.Dense(5, activation="softmax")(y))
         else:
             y = layers.Dense(5, activation="softmax", dtype=output_dtype)(y)
         model = keras.Model(x, y)
@@ -801,13 +933,29 @@ def test_fine_tune_model_solution_starter_and_a_right_answer_written_otherwise()
         (
             _fine_tune(),
             "under mixed_bfloat16 your output is bfloat16: bfloat16 (TPUs) has float32's range, so nothing "
-            "rounds to 0, but only 3 significant digits",
+            "rounds to 0, but only 2 to 3 significant digits: 0.9985, 0.999 and 1.003 all become 1.0",
+        ),
+        (
+            _fine_tune(cast_after=True),
+            "under mixed_float16 your softmax (dense",
+        ),
+        (
+            _fine_tune(cast_after=True),
+            "computes in float16 and only its result becomes float32: the probabilities were already rounded",
         ),
         (_fine_tune(freeze=True, output_dtype="float32"), "leave pretrained.trainable = True"),
         (_fine_tune(output_dtype="float32", scale=1 / 255), "expects pixels from -1 to 1"),
         (lambda pretrained: pretrained, "return a model with `pretrained` itself in it"),
     ],
-    ids=["no float32 output on GPUs", "on TPUs", "frozen", "0..1 pixels", "the pretrained model alone"],
+    ids=[
+        "no float32 output on GPUs",
+        "on TPUs",
+        "softmax cast afterwards",
+        "softmax cast afterwards, why",
+        "frozen",
+        "0..1 pixels",
+        "the pretrained model alone",
+    ],
 )
 def test_fine_tune_model_mistakes(wrong, expected):
     """On a CPU (float32 everywhere) a head without dtype="float32" looks right: the check builds the
@@ -877,13 +1025,25 @@ def test_entropy_solution_starter_and_right_answers_written_otherwise():
     [
         (lambda p: -np.sum(p.mean(0) * np.log(p.mean(0)), axis=-1), "nan where a probability is exactly 0"),
         (lambda p: np.sum(p.mean(0) * _log(p.mean(0)), axis=-1), "your entropy is negative"),
-        (lambda p: -np.sum(p * _log(p), axis=-1).mean(0), "that is the entropy of each pass, averaged"),
+        (lambda p: -np.sum(p * _log(p), axis=-1).mean(0), "yours is the entropy of each pass, averaged"),
+        (lambda p: -np.sum(p[0] * _log(p[0]), axis=-1), "yours is the entropy of the first pass only"),
+        (lambda p: -np.sum(p[-1] * _log(p[-1]), axis=-1), "yours is the entropy of the last pass only"),
         (lambda p: -np.sum(p.mean(0) * _log(p.mean(0))), "shape (3,); yours gives a single number"),
         (lambda p: -np.sum(p.mean(1) * _log(p.mean(1)), axis=-1), "shape (3,); yours gives shape (4,)"),
         (lambda p: -(p.mean(0) * _log(p.mean(0))), "shape (3,); yours gives shape (3, 5)"),
         (lambda p: -np.sum(p.mean(0) * _log(p.mean(0)), axis=-1) / np.log(5), "yours gives [0.0, 1.0, 0.431]"),
     ],
-    ids=["log 0", "no minus", "mean of entropies", "all summed", "mean over images", "no class sum", "normalised"],
+    ids=[
+        "log 0",
+        "no minus",
+        "mean of entropies",
+        "first pass",
+        "last pass",
+        "all summed",
+        "mean over images",
+        "no class sum",
+        "normalised",
+    ],
 )
 def test_entropy_mistakes(wrong, expected):
     hints(lesson07.entropy(wrong), expected)

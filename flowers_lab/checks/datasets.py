@@ -15,6 +15,18 @@ def numbered(count: int = COUNT) -> tf.data.Dataset:
     return tf.data.Dataset.range(count).map(lambda i: (tf.fill([4, 4, 3], tf.cast(i, tf.uint8)), tf.cast(i, tf.int32)))
 
 
+def counted(count: int = COUNT) -> tuple[tf.data.Dataset, tf.Variable]:
+    """``numbered(count)``, and a counter of the elements read from it: a pipeline that caches
+    them reads each once, however many epochs it yields."""
+    reads = tf.Variable(0, dtype=tf.int64, trainable=False)
+
+    def read(image, label):
+        reads.assign_add(1)
+        return image, label
+
+    return numbered(count).map(read), reads
+
+
 def labels_of(dataset: tf.data.Dataset, batches: int | None = None) -> list[int]:
     """The labels a batched dataset yields, in order, over ``batches`` batches (None: all), after
     checking that each image still matches its label."""

@@ -11,7 +11,7 @@ import tensorflow as tf
 from PIL import Image
 
 from flowers_lab.checks import Feedback, correct, guarded, hint
-from flowers_lab.checks.datasets import COUNT, PairingLost, ends, labels_of, numbered, transformations
+from flowers_lab.checks.datasets import COUNT, PairingLost, counted, ends, labels_of, numbered, transformations
 
 _SIZE = (24, 16)  # width, height of the test photos
 
@@ -119,8 +119,9 @@ def _prefetch_problem(dataset) -> Feedback | None:
 @guarded
 def training_batches(function) -> Feedback:
     """``function(dataset, batch_size)`` should give shuffled, endlessly repeated batches of a
-    static size, prefetched."""
-    dataset = function(numbered(), _BATCH)
+    static size, prefetched; where it caches, the images are read once, whatever the epochs."""
+    source, reads = counted()
+    dataset = function(source, _BATCH)
     problem = _batched_problem(dataset, "training_batches")
     if problem:
         return problem
@@ -139,6 +140,12 @@ def training_batches(function) -> Feedback:
     except PairingLost:
         return hint(
             "an image no longer travels with its own label: shuffle and batch the (image, label) pairs together"
+        )
+    if "cache" in transformations(dataset) and int(reads.numpy()) > COUNT:
+        return hint(
+            f"{int(reads.numpy())} images were read to make {len(labels)} (about {len(labels) / COUNT:.0f} epochs of "
+            f"{COUNT}): the cache never fills, so every epoch is read again and the cache grows with every batch "
+            "(a .cache() after .repeat() caches an endless stream); cache before .repeat()"
         )
     first, second = labels[:COUNT], labels[COUNT : 2 * COUNT]
     if first == sorted(first) and len(set(first)) == COUNT:

@@ -7,7 +7,6 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import tensorflow as tf
 
 from flowers_lab.checks import Feedback, correct, guarded, hint
@@ -43,8 +42,15 @@ def to_tfrecord(function) -> Feedback:
         return hint("'label' should be the class name as bytes: class_name.encode()")
     if list(feature["size"].int64_list.value) != [10, 12]:
         return hint("'size' should be [height, width], in that order")
-    if int(np.argmax(feature["one_hot_class"].float_list.value)) != CLASSES.index("sunflowers"):
-        return hint("'one_hot_class' should have its 1.0 at the class index")
+    one_hot = list(feature["one_hot_class"].float_list.value)
+    expected = [float(index == CLASSES.index("sunflowers")) for index in range(len(CLASSES))]
+    if one_hot != expected:
+        ones = [index for index, value in enumerate(one_hot) if value == 1.0]
+        return hint(
+            f"'one_hot_class' should hold a single 1.0, at the class index ({CLASSES.index('sunflowers')} for "
+            f"sunflowers), and 0.0 elsewhere: {expected}; yours is {one_hot}"
+            + (f", with {len(ones)} ones" if len(ones) > 1 else "")
+        )
     if feature["image"].bytes_list.value[0] != jpeg:
         return hint("'image' should hold the JPEG bytes you were given, unchanged")
     return correct("your records follow the workshop's schema: image, class, label, size, one_hot_class")
@@ -72,14 +78,24 @@ def read_tfrecord(function) -> Feedback:
 _NAME = re.compile(r"^flowers(\d{2,})-(\d+)\.tfrec$")
 
 
+def _record(index: int) -> bytes:
+    """The ``index``-th record of the check: the same bytes in every run, its fields in the order
+    class, image, label, size, one_hot_class. Protocol buffers accept fields in any order, and a
+    record is their concatenation; with one_hot_class last, a record whose class is not the last
+    ends in the zero bytes of a 0.0, as records written by TensorFlow often do."""
+    example = make_example(_jpeg(8 + index, 12), index % len(CLASSES), CLASSES, 8 + index, 12)
+    fields = example.features.feature
+    return b"".join(
+        tf.train.Example(features=tf.train.Features(feature={name: fields[name]})).SerializeToString(deterministic=True)
+        for name in ("class", "image", "label", "size", "one_hot_class")
+    )
+
+
 @guarded
 def write_tfrecords(function) -> Feedback:
     """``function(records, folder, shards)`` should split the serialized records over ``shards``
     files named ``flowersNN-COUNT.tfrec`` that the project's reader accepts, each record once."""
-    records = [
-        make_example(_jpeg(8 + index, 12), index % len(CLASSES), CLASSES, 8 + index, 12).SerializeToString()
-        for index in range(11)
-    ]
+    records = [_record(index) for index in range(11)]
     with tempfile.TemporaryDirectory(prefix="flowers-check-") as folder:
         function(list(records), folder, 3)
         files = sorted(Path(folder).rglob("*"))
@@ -100,6 +116,13 @@ def write_tfrecords(function) -> Feedback:
         numbers = [int(match.group(1)) for match in map(_NAME.match, names) if match]
         if numbers != [0, 1, 2]:
             return hint(f"number the shards 00, 01, 02...; yours are numbered {numbers}")
+        read = Counter(bytes(r) for r in tf.data.TFRecordDataset([str(p) for p in files]).as_numpy_iterator())
+        if read != Counter(records) and read == Counter(record.rstrip(b"\0") for record in records):
+            return hint(
+                "your records lost their trailing zero bytes: a NumPy array of bytes (np.array_split(records, "
+                "shards) makes one) drops them, and a record that ends in 0 is then corrupt; split the list "
+                "itself, records[start:end]"
+            )
         try:
             reports = check_shards(files, CLASSES)
         except DataError as error:
@@ -107,7 +130,6 @@ def write_tfrecords(function) -> Feedback:
                 f"the project's reader refuses a shard: {Path(str(error).split(': ')[0]).name}: "
                 f"{str(error).split(': ', 1)[1]}"
             )
-        read = Counter(bytes(r) for r in tf.data.TFRecordDataset([str(p) for p in files]).as_numpy_iterator())
     missing, repeated = Counter(records) - read, read - Counter(records)
     if missing or repeated:
         return hint(

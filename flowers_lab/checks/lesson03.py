@@ -29,6 +29,13 @@ def dense_classifier(model) -> Feedback:
     if problem:
         return problem
     dense = graph.of_kind(model, keras.layers.Dense)
+    per_pixel = [layer for layer in dense if len(layer.input.shape) > 2]
+    if per_pixel:
+        return hint(
+            f"{per_pixel[0].name} reads the image before it is flattened: a Dense layer works on the last axis "
+            f"only, so it mixes each pixel's {per_pixel[0].input.shape[-1]} values alone, the same for every pixel. "
+            "Flatten first, so that every neuron sees the whole image"
+        )
     hidden = dense[:-1]
     if not hidden:
         return hint('add hidden Dense layers with activation="relu" (500, then 50 neurons) before the last one')

@@ -44,6 +44,23 @@ def _convnet_problem(model, convolutions: int) -> Feedback | None:
             f"the feature maps are still {features}x{features} of {size}x{size} when they reach the head: "
             "halve them every one or two convolutions with layers.MaxPooling2D(2) (or strides=2)"
         )
+    return _halving_problem(found)
+
+
+def _halving_problem(convolutions: list) -> Feedback | None:
+    """A hint when three or more convolutions (1x1 ones aside, which cost little) run on a map of
+    one size, rather than halving it after every one or two: the lesson's reason is cost."""
+    at_size: dict[int | None, int] = {}
+    for conv in convolutions:
+        if tuple(conv.kernel_size) != (1, 1):
+            size = graph.spatial_size(conv)
+            at_size[size] = at_size.get(size, 0) + 1
+            if at_size[size] > 2:
+                return hint(
+                    f"three convolutions on the {size}x{size} map: a convolution's cost grows with the map's area, "
+                    "so halve the map after every one or two (layers.MaxPooling2D(2)); the later ones then cost "
+                    "a quarter and see twice as far"
+                )
     return None
 
 
@@ -111,11 +128,21 @@ def convnet(model) -> Feedback:
     head = head_of(model)
     if not isinstance(head, GLOBAL_POOLING):
         return hint("keep the global-average-pooling head of step 2: layers.GlobalAveragePooling2D() before the Dense")
-    pointwise = [layer for layer in graph.of_kind(model, keras.layers.Conv2D) if tuple(layer.kernel_size) == (1, 1)]
+    convolutions = graph.of_kind(model, keras.layers.Conv2D)
+    pointwise = [layer for layer in convolutions if tuple(layer.kernel_size) == (1, 1)]
     if not pointwise:
         return hint(
             "add a 1x1 convolution (layers.Conv2D(filters, 1)) before the head: it mixes the channels at "
             "each position for few weights"
+        )
+    spatial = [index for index, layer in enumerate(convolutions) if tuple(layer.kernel_size) != (1, 1)]
+    if all(convolutions.index(layer) < spatial[-1] for layer in pointwise):
+        reads = pointwise[0].input.shape[-1]
+        return hint(
+            f"your 1x1 convolution reads {reads} channels"
+            + (" (the RGB image)" if reads == 3 else "")
+            + ", before the last 3x3 one: put it after the last 3x3 convolution, just before the head, where it "
+            "mixes the many channels at each position cheaply"
         )
     problem = classifier_problem(model)
     if problem:

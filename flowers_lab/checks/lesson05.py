@@ -72,6 +72,13 @@ def fire(fire_module) -> Feedback:
             f"both expands should read the squeezed tensor, side by side; {reads} reads the other expand's "
             "output: apply the 1x1 and the 3x3 conv_bn to the same y"
         )
+    axis = next((join.axis for join in _fires(model) if join.axis not in (-1, 3)), None)
+    if axis is not None:
+        along = {0: "the batch", 1: "the height", 2: "the width", -2: "the width", -3: "the height"}.get(axis, "")
+        return hint(
+            f"your concatenate joins the two expands along axis {axis} ({along}): stack their channels instead, "
+            "the last axis (axis=-1, concatenate's default), so that 12x12x5 and 12x12x5 make 12x12x10"
+        )
     if tuple(y.shape[1:]) != (12, 12, 10):
         return hint(
             f'with padding="same" and expand // 2 filters in each branch, fire(x, 4, 10) on a 12x12x16 '

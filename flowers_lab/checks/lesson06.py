@@ -7,15 +7,15 @@ from typing import Any
 import keras
 import numpy as np
 
-from flowers_lab.checks import Feedback, correct, guarded, hint
+from flowers_lab.checks import Feedback, correct, graph, guarded, hint
 from flowers_lab.checks.models import classifier_problem, output_problem, preprocessing_problem
 from flowers_lab.schedule import learning_rate as _reference
 
 _WHY_FLOAT32 = {
     "mixed_float16": "float16 (GPUs) cannot hold a probability below 6e-8: it rounds to 0, and the loss, -log(0), "
     "becomes infinite",
-    "mixed_bfloat16": "bfloat16 (TPUs) has float32's range, so nothing rounds to 0, but only 3 significant digits: "
-    "0.999 and 0.996 are one number, and the loss and its gradients get coarse",
+    "mixed_bfloat16": "bfloat16 (TPUs) has float32's range, so nothing rounds to 0, but only 2 to 3 significant "
+    "digits: 0.9985, 0.999 and 1.003 all become 1.0, and the loss and its gradients get coarse",
 }
 
 
@@ -24,6 +24,22 @@ def _stand_in() -> keras.Model:
     x = keras.Input([16, 16, 3])
     y = keras.layers.Conv2D(8, 3, strides=2, activation="relu")(x)
     return keras.Model(x, y, name="stand_in_for_xception")
+
+
+def _softmaxes(model: keras.Model) -> list:
+    """The layers and operations of ``model`` that apply a softmax: a ``Softmax`` layer, an
+    ``activation="softmax"`` (in a Dense layer or an ``Activation``), ``keras.ops.softmax``."""
+    found = []
+    for op in graph.operations(model):
+        activation = getattr(getattr(op, "activation", None), "__name__", "")
+        if isinstance(op, keras.layers.Softmax) or graph.named(op, "Softmax") or activation == "softmax":
+            found.append(op)
+    return found
+
+
+def _compute_dtype(op) -> str:
+    """The dtype an operation computes in: its policy's, for a layer or a ``keras.ops`` operation."""
+    return str(getattr(op, "compute_dtype", None) or keras.config.dtype_policy().compute_dtype)
 
 
 @guarded
@@ -47,6 +63,13 @@ def fine_tune_model(function) -> Feedback:
             if problem:
                 return problem
             outputs[policy] = model.outputs[0].dtype
+            rounded = [op for op in _softmaxes(model) if _compute_dtype(op) != "float32"]
+            if rounded and outputs[policy] == "float32":
+                return hint(
+                    f"under {policy} your softmax ({rounded[0].name}) computes in {_compute_dtype(rounded[0])} "
+                    "and only its result becomes float32: the probabilities were already rounded in 16 bits. "
+                    'Compute the softmax itself in float32: dtype="float32" on the layer that applies it'
+                )
     finally:
         keras.config.set_dtype_policy(previous)
     wrong = {policy: dtype for policy, dtype in outputs.items() if dtype != "float32"}

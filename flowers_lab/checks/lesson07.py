@@ -78,6 +78,22 @@ def _computes(function, found: np.ndarray, reference: Callable[[np.ndarray], np.
     return unit if unit and _unit(np.asarray(function(varied), dtype=float), reference(varied)) == unit else None
 
 
+def _one_pass(function) -> str | None:
+    """ "first", "last" or "k-th" where ``function`` gives the entropy of that one pass, per image,
+    on passes whose entropies differ; None otherwise."""
+    varied = _varied()
+    found = np.asarray(function(varied), dtype=float)
+    for index in range(len(varied)):
+        if _unit(found, uncertainty.predictive_entropy(varied[index : index + 1])):
+            return {0: "first", len(varied) - 1: "last"}.get(index, f"{index + 1}-th")
+    return None
+
+
+def _each_pass(probabilities: np.ndarray) -> np.ndarray:
+    """The entropy of each pass, averaged over the passes, per image (BALD's second term)."""
+    return uncertainty.predictive_entropy(probabilities) - uncertainty.bald(probabilities)
+
+
 @guarded
 def entropy(function) -> Feedback:
     """``entropy(probabilities)``: the entropy of the mean prediction over the passes, per image."""
@@ -87,10 +103,16 @@ def entropy(function) -> Feedback:
     expected = uncertainty.predictive_entropy(KNOWN)
     if np.all(found <= 1e-9) and np.any(found < -1e-6):
         return hint("your entropy is negative: it is minus the sum of p log p")
-    if _unit(found, expected - uncertainty.bald(KNOWN)):
+    alone = _one_pass(function)
+    if alone is not None:
         return hint(
-            f"on {CASES} yours gives {_show(found)}: that is the entropy of each pass, averaged. "
-            "Average the probabilities over the passes first (axis 0), then take the entropy of that mean"
+            f"yours is the entropy of the {alone} pass only: average the probabilities over all the passes first "
+            "(probabilities.mean(axis=0)), then take the entropy of that mean"
+        )
+    if _computes(function, found, _each_pass):
+        return hint(
+            "yours is the entropy of each pass, averaged over the passes: that misses how much the passes "
+            "disagree. Average the probabilities over the passes first (axis 0), then take the entropy of that mean"
         )
     unit = _computes(function, found, uncertainty.predictive_entropy)
     if unit is None:

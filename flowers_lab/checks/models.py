@@ -145,15 +145,11 @@ def preprocessing_problem(model: keras.Model, pretrained: keras.Model) -> Feedba
 
 def scaling_problem(model: keras.Model) -> Feedback | None:
     """A hint when the model does not bring pixels 0..255 to 0..1 before its first convolution or
-    dense layer, probed with known pixels."""
+    dense layer (before or after a ``Flatten``), probed with known pixels."""
     first = next(
-        (
-            layer
-            for layer in model.layers
-            if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense, keras.layers.Flatten))
-        ),
+        (layer for layer in model.layers if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))),
         None,
-    )
+    )  # Flatten may come first: scaling commutes with it
     if first is None:
         return None
     probe = graph.apply_before(model, first, [[[[0.0, 255.0, 127.5]]]]).ravel()[:3]
@@ -169,11 +165,18 @@ GLOBAL_POOLING = (keras.layers.GlobalAveragePooling2D, keras.layers.GlobalMaxPoo
 
 
 def head_of(model: keras.Model):
-    """The layer that feeds the last Dense layer its features (past dropout and the like), or
-    None where several do."""
+    """The layer that feeds the last Dense layer its features (past dropout and the like, and a
+    ``Flatten`` of features already flat, which changes nothing), or None where several do."""
     dense = graph.of_kind(model, keras.layers.Dense)
     feeding = graph.parents(model, dense[-1]) if dense else []
-    return graph.source(model, feeding[0]) if len(feeding) == 1 else None
+    if len(feeding) != 1:
+        return None
+    head = graph.source(model, feeding[0])
+    while (
+        isinstance(head, keras.layers.Flatten) and len(head.input.shape) == 2 and len(graph.parents(model, head)) == 1
+    ):
+        head = graph.source(model, graph.parents(model, head)[0])
+    return head
 
 
 def convolution_problem(model: keras.Model) -> Feedback | None:
