@@ -252,6 +252,20 @@ def mirrored_cpus(count: int) -> Accelerator:
     return Accelerator("cpu", strategy.num_replicas_in_sync, "tensorflow", strategy=strategy)
 
 
+def repeatable(seed: int) -> None:
+    """Make the rest of the session give the same figures run after run: Python's, NumPy's and
+    the backend's random numbers seeded (the data's order, the initial weights, dropout), and
+    TensorFlow's operations deterministic (``enable_op_determinism``: little cost on a CPU; on a
+    GPU an operation without a deterministic kernel then stops with an error). JAX's are already."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
 def virtual_devices(count: int) -> dict[str, str]:
     """The environment variables that show JAX ``count`` devices on this CPU, as a TPU v5e-8 shows
     it 8: for trying several replicas without an accelerator. Set them in a new process or kernel

@@ -7,7 +7,9 @@ import argparse
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 from flowers_lab.data.schema import CLASSES
 from flowers_lab.errors import DataError
@@ -154,47 +156,105 @@ def pretrain_backbone(args: argparse.Namespace) -> int:
 NOTEBOOKS_HELP = "the lessons' folder (default: ./notebooks, as in a clone of flowers-lab)"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad argument ends in one line (no usage block), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _at_least(low: int, what: str) -> Callable[[str], int]:
+    """An argument type: an integer of at least ``low``, ``what`` saying what it counts."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} is a whole number, not {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{what} is at least {low}, not {value}")
+        return value
+
+    return parse
+
+
+def _lesson_number(text: str) -> int:
+    from flowers_lab.authoring.curriculum import LESSONS
+
+    numbers = [lesson.number for lesson in LESSONS]
+    if not text.isdigit() or int(text) not in numbers:
+        raise argparse.ArgumentTypeError(f"no lesson {text}: lessons are {', '.join(map(str, numbers))}")
+    return int(text)
+
+
+def _folder(text: str) -> Path:
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: no such folder")
+    return path
+
+
+def _not_a_file(text: str) -> Path:
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: a file is there, not a folder")
+    return path
+
+
+IMAGE_SIZE = _at_least(8, "an image size in px")
+SHARDS = _at_least(1, "the number of shards")
+SEED = _at_least(0, "a seed")
+
+
+def _check(args: argparse.Namespace, command: argparse.ArgumentParser) -> None:
+    """What no single argument can say: arguments that do not fit together."""
+    if args.command == "sample" and args.shards > 5 * args.per_class:
+        command.error(f"argument --shards: {args.shards} shards for {5 * args.per_class} photos would leave some empty")
+    if args.command == "convert" and args.classes is not None and not all(args.classes.split(",")):
+        command.error(f"argument --classes: comma-separated folder names, not {args.classes!r}")
+
+
 def parser() -> argparse.ArgumentParser:
     """The command line."""
-    main_parser = argparse.ArgumentParser(prog="flowers-lab", description=__doc__)
-    commands = main_parser.add_subparsers(dest="command", required=True)
+    main_parser = _Parser(prog="flowers-lab", description=__doc__)
+    commands = main_parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands.add_parser("doctor", help=doctor.__doc__).set_defaults(run=doctor)
 
     p = commands.add_parser("sample", help=sample.__doc__)
-    p.add_argument("--out", type=Path, help="folder (default: under the data root)")
-    p.add_argument("--size", type=int, default=192, help="shard image size in px (default 192)")
-    p.add_argument("--per-class", type=int, default=100, help="photos per class (default 100)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--shards", type=int, default=16)
+    p.add_argument("--out", type=_not_a_file, help="folder (default: under the data root)")
+    p.add_argument("--size", type=IMAGE_SIZE, default=192, help="shard image size in px (default 192)")
+    p.add_argument("--per-class", type=_at_least(1, "photos per class"), default=100, help="(default 100)")
+    p.add_argument("--seed", type=SEED, default=0)
+    p.add_argument("--shards", type=SHARDS, default=16)
     p.set_defaults(run=sample)
 
     p = commands.add_parser("download", help=download.__doc__)
-    p.add_argument("--root", help="data root (default: $FLOWERS_LAB_DATA or ./data)")
-    p.add_argument("--sizes", type=int, nargs="+", default=[192])
+    p.add_argument("--root", type=_not_a_file, help="data root (default: $FLOWERS_LAB_DATA or ./data)")
+    p.add_argument("--sizes", type=IMAGE_SIZE, nargs="+", default=[192])
     p.add_argument("--overwrite", action="store_true", help="replace existing shards")
     p.set_defaults(run=download)
 
     p = commands.add_parser("convert", help=convert.__doc__)
-    p.add_argument("src", type=Path, help="folder of class sub-folders of photos")
-    p.add_argument("out", type=Path, help="folder for the shards")
-    p.add_argument("--size", type=int, default=192)
-    p.add_argument("--shards", type=int, default=16)
+    p.add_argument("src", type=_folder, help="folder of class sub-folders of photos")
+    p.add_argument("out", type=_not_a_file, help="folder for the shards")
+    p.add_argument("--size", type=IMAGE_SIZE, default=192)
+    p.add_argument("--shards", type=SHARDS, default=16)
     p.add_argument("--classes", help="comma-separated class folder names (default: the five flowers)")
     p.add_argument("--overwrite", action="store_true", help="replace existing shards")
     p.set_defaults(run=convert)
 
     p = commands.add_parser("playgrounds", help=playgrounds.__doc__)
     p.add_argument("--check", action="store_true", help="only compare; exit 1 if any notebook differs")
-    p.add_argument("--notebooks", type=Path, help=NOTEBOOKS_HELP)
+    p.add_argument("--notebooks", type=_folder, help=NOTEBOOKS_HELP)
     p.set_defaults(run=playgrounds)
 
     p = commands.add_parser("run", help=run.__doc__)
-    p.add_argument("--lessons", type=int, nargs="+", help="lesson numbers (default: all)")
+    p.add_argument("--lessons", type=_lesson_number, nargs="+", help="lesson numbers (default: all)")
     p.add_argument("--quick", action="store_true", help="the small parameters CI uses")
     p.add_argument("--backend", choices=["tensorflow", "jax"], help="Keras backend (default: as detected)")
     p.add_argument("--playgrounds", action="store_true", help="run the playgrounds instead of the solutions")
-    p.add_argument("--out", type=Path, default=Path("build"), help="where executed copies go (default build/)")
-    p.add_argument("--notebooks", type=Path, help=NOTEBOOKS_HELP)
+    p.add_argument("--out", type=_not_a_file, default=Path("build"), help="where executed copies go (default build/)")
+    p.add_argument("--notebooks", type=_folder, help=NOTEBOOKS_HELP)
     p.set_defaults(run=run)
 
     p = commands.add_parser("pretrain-backbone", help=pretrain_backbone.__doc__)
@@ -204,16 +264,18 @@ def parser() -> argparse.ArgumentParser:
         help="a .weights.h5 file (default: the packaged one, "
         "flowers_lab/backbones/mobilenet_v2_0.35_synthetic.weights.h5)",
     )
-    p.add_argument("--per-species", type=int, default=1500, help="photos per species (default 1500)")
-    p.add_argument("--size", type=int, default=48, help="image size in px (default 48)")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--per-species", type=_at_least(1, "photos per species"), default=1500, help="(default 1500)")
+    p.add_argument("--size", type=_at_least(32, "MobileNetV2's image size in px"), default=48, help="(default 48)")
+    p.add_argument("--epochs", type=_at_least(1, "the number of epochs"), default=10)
+    p.add_argument("--seed", type=SEED, default=0)
     p.add_argument("--overwrite", action="store_true", help="replace an existing weights file")
     p.set_defaults(run=pretrain_backbone)
 
     p = commands.add_parser("inspect", help=inspect.__doc__)
     p.add_argument("path", help="folder or glob of .tfrec files")
     p.set_defaults(run=inspect)
+    for command in commands.choices.values():  # for _check's errors, in the command's own words
+        command.set_defaults(command_parser=command)
     return main_parser
 
 
@@ -225,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run a command; bad input ends in one line on stderr and exit 1."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
     args = parser().parse_args(argv)
+    _check(args, args.command_parser)
     try:
         return args.run(args)
     except DataError as error:

@@ -52,7 +52,10 @@ def test_inspect_exits_non_zero_and_names_every_bad_shard(sample_shards, tmp_pat
     "argv, message",
     [
         (["inspect", "/nowhere/*.tfrec"], "flowers-lab: error: /nowhere/*.tfrec: no .tfrec files match\n"),
-        (["convert", "/nowhere", "/tmp/x"], "flowers-lab: error: /nowhere: not a folder of class sub-folders\n"),
+        (
+            ["convert", "/", "/tmp/x-flowers-lab"],
+            "flowers-lab: error: /: no photos found in the class folders daisy, dandelion, roses, sunflowers, tulips\n",
+        ),
     ],
 )
 def test_bad_paths_are_one_line_errors(capsys, argv, message):
@@ -116,6 +119,45 @@ def test_run_and_playgrounds_find_the_notebooks_of_the_working_folder_or_say_whe
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith(f"flowers-lab: error: no lesson notebooks in {clone} or "), err
         assert err.rstrip().endswith("pass --notebooks DIR")
-    assert main(["playgrounds", "--check", "--notebooks", str(tmp_path / "nowhere")]) == 1
-    assert f"no lesson notebooks in {tmp_path / 'nowhere'}:" in capsys.readouterr().err
+    assert main(["playgrounds", "--check", "--notebooks", str(tmp_path)]) == 1  # a folder, but no lessons
+    assert f"no lesson notebooks in {tmp_path}:" in capsys.readouterr().err
     assert not (tmp_path / "build").exists(), "nothing is written before the notebooks are found"
+
+
+@pytest.mark.parametrize(
+    "arguments, says",
+    [
+        (["run", "--lessons", "12"], "flowers-lab run: error: argument --lessons: no lesson 12: lessons are 1, 2,"),
+        (["run", "--lessons", "two"], "argument --lessons: no lesson two"),
+        (
+            ["sample", "--size", "0"],
+            "flowers-lab sample: error: argument --size: an image size in px is at least 8, not 0",
+        ),
+        (["sample", "--per-class", "-3"], "argument --per-class: photos per class is at least 1, not -3"),
+        (["sample", "--shards", "0"], "argument --shards: the number of shards is at least 1, not 0"),
+        (["sample", "--per-class", "2", "--shards", "11"], "argument --shards: 11 shards for 10 photos would leave"),
+        (["sample", "--size", "big"], "argument --size: an image size in px is a whole number, not 'big'"),
+        (["sample", "--seed", "-1"], "argument --seed: a seed is at least 0, not -1"),
+        (["download", "--sizes", "192", "0"], "argument --sizes: an image size in px is at least 8, not 0"),
+        (["convert", "{tmp}/no-photos", "{tmp}/out"], "argument src: {tmp}/no-photos: no such folder"),
+        (["convert", "{tmp}", "{tmp}/out", "--shards", "0"], "argument --shards: the number of shards is at least 1"),
+        (["convert", "{tmp}", "{tmp}/out", "--classes", "roses,,tulips"], "argument --classes: comma-separated"),
+        (["convert", "{tmp}", "{tmp}/a-file"], "argument out: {tmp}/a-file: a file is there, not a folder"),
+        (["playgrounds", "--notebooks", "{tmp}/none"], "argument --notebooks: {tmp}/none: no such folder"),
+        (["pretrain-backbone", "--size", "16"], "argument --size: MobileNetV2's image size in px is at least 32"),
+        (["pretrain-backbone", "--epochs", "0"], "argument --epochs: the number of epochs is at least 1, not 0"),
+        (["sample", "--colour", "red"], "unrecognized arguments: --colour red"),
+    ],
+    ids=lambda value: " ".join(value) if isinstance(value, list) else None,
+)
+def test_a_bad_argument_gets_one_line_and_exit_2_before_any_work(arguments, says, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLOWERS_LAB_DATA", str(tmp_path / "data"))
+    (tmp_path / "a-file").write_text("mine")
+    before = sorted(tmp_path.rglob("*"))
+    with pytest.raises(SystemExit) as exited:
+        main([argument.format(tmp=tmp_path) for argument in arguments])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says.format(tmp=tmp_path) in err, err
+    assert sorted(tmp_path.rglob("*")) == before, "nothing is written"

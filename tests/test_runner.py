@@ -9,7 +9,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from flowers_lab.authoring import curriculum
 from flowers_lab.authoring.curriculum import Lesson
-from flowers_lab.authoring.runner import run_lessons, table, write_report
+from flowers_lab.authoring.runner import NOT_SHOWN, LessonRun, run_lessons, table, write_report
 
 
 def _notebook(path, *sources):
@@ -74,3 +74,22 @@ def test_short_training_cuts_only_the_training_parameters_a_notebook_has():
     assert short == {**convnet.quick, "STEP_EPOCHS": 1, "EPOCHS": 2, "STEPS_PER_EPOCH": 2}
     assert "ROUNDS" not in short, "lesson 4 has no rounds of active learning"
     assert tfrecords.parameters(quick=True, short_training=True) == tfrecords.quick
+
+
+def test_the_report_marks_a_point_the_figures_do_not_show_and_keeps_quiet_where_they_do(tmp_path):
+    """A quick run trains less than a lesson: where its figures contradict the lesson's point,
+    the table and the report say so, rather than let an instructor read them as the lesson's."""
+    pooling = curriculum.Point("pooling as good as Flatten", lambda f: f["gap"] >= f["flatten"] - 0.02, at_quick=False)
+    lesson = Lesson(4, "convnet", "Your own convnet", points=(pooling,))
+    shown = LessonRun(lesson, tmp_path / "a.ipynb", 1.0, {"gap": 0.6, "flatten": 0.5})
+    contradicted = LessonRun(lesson, tmp_path / "b.ipynb", 1.0, {"gap": 0.32, "flatten": 0.51})
+    unreported = LessonRun(lesson, tmp_path / "c.ipynb", 1.0, {"flatten": 0.51})  # failed before reporting gap
+    assert (shown.not_shown, contradicted.not_shown, unreported.not_shown) == ([], ["pooling as good as Flatten"], [])
+    assert "(not shown: pooling as good as Flatten)" in table([contradicted]).splitlines()[1]
+    assert "not shown" not in table([shown])
+    as_json, as_markdown = write_report([shown, contradicted], tmp_path / "build")
+    assert [entry["not_shown"] for entry in json.loads(as_json.read_text())["lessons"]] == [[], [pooling.says]]
+    markdown = as_markdown.read_text().splitlines()
+    assert markdown[-2:] == [NOT_SHOWN, "- lesson 4: pooling as good as Flatten"]
+    _, quiet = write_report([shown], tmp_path / "quiet")
+    assert NOT_SHOWN not in quiet.read_text()

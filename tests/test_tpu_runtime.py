@@ -72,7 +72,7 @@ def test_the_lesson_runs_quick_on_jax_from_the_installed_package(lesson, data_ro
         assert environment["replicas"] == 1, "one v5e chip: one JAX device"
     if lesson.number in MIN_VALIDATION_ACCURACY:
         assert figures["validation_accuracy"] >= MIN_VALIDATION_ACCURACY[lesson.number], figures
-    _lesson_figures_hold(lesson.number, figures)
+    _lesson_figures_hold(lesson, figures)
     executed = nbformat.read(report["notebook"], as_version=4)
     checks = [cell for cell in executed.cells if cell.cell_type == "code" and cell.source.startswith("check.")]
     said = [output.get("data", {}).get("text/plain", "") for cell in checks for output in cell.outputs]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +51,28 @@ SHORT_TRAINING = {"EPOCHS": 2, "STEP_EPOCHS": 1, "STEPS_PER_EPOCH": 2, "ROUNDS":
 
 
 @dataclass(frozen=True)
+class Point:
+    """Something a lesson teaches that its reported figures show, or not."""
+
+    says: str
+    """The point, as the report names it when the figures do not show it."""
+    shown: Callable[[dict], bool]
+    """Whether the lesson's figures show it."""
+    at_quick: bool = True
+    """Whether the quick run's budget shows it (the tests assert those); where not, the quick run's
+    report marks it as not shown at this budget, rather than let it contradict the lesson."""
+    untrained: bool = False
+    """Whether it shows after a short training on any number of devices too (sizes, not accuracies)."""
+
+    def not_shown(self, figures: dict) -> bool:
+        """Whether ``figures`` (a lesson's report) fail to show the point; False where they lack a figure."""
+        try:
+            return not self.shown(figures)
+        except KeyError:
+            return False
+
+
+@dataclass(frozen=True)
 class Lesson:
     """One lesson: a solution notebook (the source) and the playground made from it."""
 
@@ -57,13 +80,16 @@ class Lesson:
     slug: str
     title: str
     quick: dict = field(default_factory=dict)
-    """Parameters that make the lesson small enough for CI (the defaults are the workshop's)."""
+    """Parameters that make the lesson small enough for CI (the defaults are the workshop's), and
+    repeatable where it trains (``SEED``: the same figures every run on one machine)."""
     target: str = ""
     """What to expect with the real photos: the original workshop's result, said as the original's
     (this edition has not been measured on the real photos: they need the network)."""
     runtime: str | None = "V5E1"
     """The Colab accelerator the lesson opens on (its notebooks' metadata, ``RUNTIMES``): the TPU
     runtime's v5e chip, the workshop's; None: a CPU runtime will do."""
+    points: tuple[Point, ...] = ()
+    """What the lesson's figures should show."""
 
     def parameters(self, quick: bool, short_training: bool = False) -> dict:
         """What to run the lesson's notebook with: nothing (the workshop's defaults), or the
@@ -107,6 +133,12 @@ LESSONS: tuple[Lesson, ...] = (
         quick={"SAMPLE_PER_CLASS": 20, "IMAGES_TO_TIME": 60, "LATENCY_MS": 20},
         target="a dataset of (image, label) pairs; one-file-at-a-time loading rates",
         runtime=None,
+        points=(
+            Point(
+                "files opened in parallel overlap their round trips: 3 times the rate of one at a time, or more",
+                lambda f: f["parallel_bucket_images_per_s"] > 3 * f["bucket_images_per_s"],
+            ),
+        ),
     ),
     Lesson(
         2,
@@ -115,37 +147,64 @@ LESSONS: tuple[Lesson, ...] = (
         quick={"SAMPLE_PER_CLASS": 20, "IMAGE_SIZE": 96, "IMAGES_TO_TIME": 60, "LATENCY_MS": 20},
         target="16 shards written and read back; shards beat single files behind a round trip",
         runtime=None,
+        points=(
+            Point(
+                "with as many files in flight, shards beat single files behind a round trip",
+                lambda f: f["shards_bucket_images_per_s"] > f["files_bucket_images_per_s"],
+            ),
+        ),
     ),
     Lesson(
         3,
         "transfer_learning",
         "Transfer learning",
-        quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "EPOCHS": 8, "WEIGHTS": "offline"},
+        quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "EPOCHS": 8, "WEIGHTS": "offline", "SEED": 0},
         target="the original reached 86% validation accuracy in 10 epochs with ImageNet weights (its target: about "
         "75%); the dense classifier far below",
+        points=(
+            Point(
+                "for as many epochs, the dense classifier on pixels far below the frozen backbone (0.2 or more)",
+                lambda f: f["dense_validation_accuracy"] < f["validation_accuracy"] - 0.2,
+            ),
+        ),
     ),
     Lesson(
         4,
         "convnet",
         "Your own convnet",
-        quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "STEP_EPOCHS": 3, "EPOCHS": 8},
+        quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "STEP_EPOCHS": 3, "EPOCHS": 8, "SEED": 0},
         target="the original's model (step 3) reached 70% validation accuracy in 20 epochs (its target: beat "
         "lesson 3's 75%)",
+        points=(
+            Point(
+                "global average pooling does as well as the Flatten head (within 0.02), with far fewer weights",
+                lambda f: f["gap_validation_accuracy"] >= f["flatten_validation_accuracy"] - 0.02,
+                at_quick=False,
+            ),
+            Point(
+                "step 3's deeper convnet, trained on, above both earlier steps",
+                lambda f: (
+                    f["validation_accuracy"] > max(f["flatten_validation_accuracy"], f["gap_validation_accuracy"])
+                ),
+                at_quick=False,
+            ),
+        ),
     ),
     Lesson(
         5,
         "squeezenet",
         "Squeezenet, the functional way",
-        quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "EPOCHS": 8},
+        quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "EPOCHS": 8, "SEED": 0},
         target="the original reached 81% validation accuracy in 35 epochs (its target: 80%)",
     ),
     Lesson(
         6,
         "xception",
         "Xception, fine-tuned",
-        quick={"SAMPLE_PER_CLASS": 20, "IMAGE_SIZE": 71, "EPOCHS": 3, "STEPS_PER_EPOCH": 3, "WEIGHTS": None},
+        quick={"SAMPLE_PER_CLASS": 20, "IMAGE_SIZE": 71, "EPOCHS": 3, "STEPS_PER_EPOCH": 3, "WEIGHTS": None, "SEED": 0},
         target="the original reached 96.8% validation accuracy in 12 epochs with ImageNet weights (its target: "
         "above 95%)",
+        points=(Point("the training loss falls", lambda f: f["training_loss"] < f["first_training_loss"]),),
     ),
     Lesson(
         7,
@@ -159,16 +218,38 @@ LESSONS: tuple[Lesson, ...] = (
             "ROUNDS": 2,
             "ROUND_EPOCHS": 30,
             "REPEATS": 1,
+            "SEED": 0,
         },
         target="Galaxy Zoo needed 35-60% fewer labels with BALD than at random; this edition's measured saving "
         "on the sample and on real digits is in BENCHMARKS.md",
+        points=(
+            Point(
+                "on the real digits, choosing by uncertainty (BALD, max entropy) ends above random (it did from 80 "
+                "labels on in BENCHMARKS.md)",
+                lambda f: (
+                    min(f["digits_bald_accuracy"], f["digits_max_entropy_accuracy"]) >= f["digits_random_accuracy"]
+                ),
+                at_quick=False,
+            ),
+        ),
     ),
     Lesson(
         8,
         "litert",
         "Ship it to a phone: LiteRT",
-        quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "EPOCHS": 3, "REPRESENTATIVE_IMAGES": 100},
+        quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "EPOCHS": 3, "REPRESENTATIVE_IMAGES": 100, "SEED": 0},
         target="int8 at most 30% of float32's size, losing at most 2 points of accuracy (the issue's target)",
+        points=(
+            Point(
+                "int8 at most 30% of float32's size, float16 about half",
+                lambda f: f["int8_kb"] <= 0.3 * f["float32_kb"] and f["float16_kb"] < 0.55 * f["float32_kb"],
+                untrained=True,
+            ),
+            Point(
+                "int8 loses at most 2 points of float32's accuracy",
+                lambda f: f["int8_accuracy"] >= f["float32_accuracy"] - 0.02,
+            ),
+        ),
     ),
     Lesson(
         9,
@@ -177,6 +258,18 @@ LESSONS: tuple[Lesson, ...] = (
         quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 32, "STEPS": 12},
         target="one file at a time: the model waits most of each step; parallel, cached and prefetched shards: "
         "at least 90% of the rate from batches in memory",
+        points=(
+            Point("one file at a time, the model waits most of each step", lambda f: f["files_input_wait"] > 0.5),
+            Point(
+                "mended, the model waits at most 10% of each step: 90% of its rate or more",
+                lambda f: f["fast_input_wait"] <= 0.1,
+                untrained=True,
+            ),
+            Point(
+                "one file at a time < shards one by one < parallel, cached and prefetched",
+                lambda f: f["files_images_per_s"] < f["shards_images_per_s"] < f["fast_images_per_s"],
+            ),
+        ),
     ),
 )
 

@@ -32,6 +32,11 @@ class LessonRun:
     def status(self) -> str:
         return "failed" if self.error else "ok"
 
+    @property
+    def not_shown(self) -> list[str]:
+        """The lesson's points that its figures do not show (at this run's budget)."""
+        return [point.says for point in self.lesson.points if point.not_shown(self.figures)]
+
 
 def run_notebook(
     source: Path, executed: Path, parameters: dict, backend: str | None = None, environ: dict[str, str] | None = None
@@ -115,7 +120,7 @@ def table(runs: Sequence[LessonRun]) -> str:
                 run.status,
                 f"{run.seconds:.0f} s",
                 f"{accuracy:.3f}" if accuracy is not None else "-",
-                run.error or _figures(figures),
+                run.error or _figures(figures) + (f" (not shown: {'; '.join(run.not_shown)})" if run.not_shown else ""),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
@@ -139,6 +144,7 @@ def write_report(runs: Sequence[LessonRun], out: Path) -> tuple[Path, Path]:
             "target": run.lesson.target,
             "figures": run.figures,
             "error": run.error,
+            "not_shown": run.not_shown,
             "notebook": str(run.notebook),
             "environment": run.environment,
         }
@@ -170,14 +176,20 @@ def write_report(runs: Sequence[LessonRun], out: Path) -> tuple[Path, Path]:
     others = [(run, {k: v for k, v in run.figures.items() if k not in accuracies}) for run in runs]
     figures = [f"- lesson {run.lesson.number}: {_figures(rest)}" for run, rest in others if rest]
     failures = [f"- lesson {run.lesson.number}: {run.error}" for run in runs if run.error]
+    unshown = [f"- lesson {run.lesson.number}: {says}" for run in runs for says in run.not_shown]
     per_lesson = ("data", "shards", "images", "image_size")  # in the table's data column
     setting = ", ".join(f"{key} {value}" for key, value in sorted(environment.items()) if key not in per_lesson)
     lines = [f"# flowers-lab run, {generated}", "", f"Environment: {setting or 'not reported'}.", "", *rows]
     said = story(runs)
     lines += ["", f"{said}."] if said else []
     lines += ["", "Figures:", *figures] if figures else []
+    lines += ["", NOT_SHOWN, *unshown] if unshown else []
     as_markdown.write_text("\n".join(lines + (["", "Failures:", *failures] if failures else [])) + "\n")
     return as_json, as_markdown
+
+
+NOT_SHOWN = "Not shown at this run's budget (the lesson's point holds at its own sizes; a quick run trains less):"
+"""What the report says above the points a run's figures do not show."""
 
 
 def story(runs: Sequence[LessonRun]) -> str | None:
