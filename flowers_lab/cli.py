@@ -129,7 +129,15 @@ def run(args: argparse.Namespace) -> int:
 
     chosen = [lesson(number) for number in args.lessons] if args.lessons else list(LESSONS)
     _use_notebooks(args.notebooks)
-    runs = run_lessons(chosen, out=args.out, quick=args.quick, backend=args.backend, playgrounds=args.playgrounds)
+    runs = run_lessons(
+        chosen,
+        out=args.out,
+        quick=args.quick,
+        backend=args.backend,
+        playgrounds=args.playgrounds,
+        verbose=args.verbose,
+        progress=sys.stderr if sys.stderr.isatty() else None,  # no bar in a log
+    )
     print(table(runs))
     said = story(runs)
     if said:
@@ -217,6 +225,9 @@ def _check(args: argparse.Namespace, command: argparse.ArgumentParser) -> None:
 def parser() -> argparse.ArgumentParser:
     """The command line."""
     main_parser = _Parser(prog="flowers-lab", description=__doc__)
+    main_parser.add_argument(
+        "--verbose", action="store_true", help="also show what TensorFlow, the kernels and the converter print"
+    )
     commands = main_parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands.add_parser("doctor", help=doctor.__doc__).set_defaults(run=doctor)
 
@@ -284,10 +295,14 @@ AUTHORING = {"nbformat", "nbclient", "papermill", "ipykernel"}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run a command; bad input ends in one line on stderr and exit 1."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter out
+    """Entry point: run a command; bad input ends in one line on stderr and exit 1. Without
+    ``--verbose`` only the project's own words are printed (``flowers_lab.quiet``)."""
     args = parser().parse_args(argv)
     _check(args, args.command_parser)
+    if not args.verbose and argv is None:  # this process is the command, not a caller of main()
+        from flowers_lab.quiet import native_stderr_to
+
+        native_stderr_to(os.devnull)
     try:
         return args.run(args)
     except DataError as error:

@@ -75,6 +75,24 @@ def test_doctor_reports_versions_accelerator_and_data(tmp_path, monkeypatch):
     assert f"data root: {tmp_path}" in result.stdout
     assert "real photos: missing: run flowers-lab download" in result.stdout
     assert "offline sample: missing: run flowers-lab sample" in result.stdout
+    assert result.stderr == "", "TensorFlow's start-up lines stay out (flowers_lab.quiet)"
+    assert len(lines) == 9 and all(line.startswith(DOCTOR_LINES) for line in lines), lines
+    verbose = subprocess.run(
+        [sys.executable, "-m", "flowers_lab.cli", "--verbose", "doctor"], capture_output=True, text=True, env=env
+    )
+    assert verbose.returncode == 0 and verbose.stdout == result.stdout
+    assert "oneDNN" in verbose.stderr or "I0000" in verbose.stderr, "--verbose brings them back"
+
+
+DOCTOR_LINES = (
+    "TensorFlow ",
+    "flowers_lab: ",
+    "data root: ",
+    "  real photos: ",
+    "  real shards ",
+    "  offline sample: ",
+)
+"""Every line flowers-lab doctor prints begins with one of these: the project's own words."""
 
 
 def test_download_converts_the_photos_to_each_size(sample_photos, tmp_path, monkeypatch, capsys):

@@ -59,10 +59,13 @@ def _lesson_figures_hold(lesson, figures, story=True):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.solution.stem)
-def test_the_solution_runs_passes_its_checks_and_reports(lesson, data_root, tmp_path):
+def test_the_solution_runs_passes_its_checks_and_reports(lesson, data_root, tmp_path, capfd):
     executed = tmp_path / lesson.solution.name
-    figures, error, environment = run_notebook(lesson.solution, executed, lesson.quick)
+    figures, error, environment = run_notebook(lesson.solution, executed, lesson.quick, verbose=False)
     assert error is None, error
+    printed = capfd.readouterr()  # TensorFlow's, the kernel's and the converter's lines go to the log
+    assert (printed.out, printed.err) == ("", ""), printed
+    assert executed.with_suffix(".stderr.log").exists()
     assert figures and all(value > 0 for value in figures.values())
     if lesson.number in MIN_VALIDATION_ACCURACY:
         assert figures["validation_accuracy"] >= MIN_VALIDATION_ACCURACY[lesson.number], figures

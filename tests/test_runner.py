@@ -1,6 +1,7 @@
 """flowers-lab run: executed copies go to build/, failures name lesson, cell and error, and the
 table shows what each lesson reported."""
 
+import io
 import json
 
 import nbformat
@@ -93,3 +94,21 @@ def test_the_report_marks_a_point_the_figures_do_not_show_and_keeps_quiet_where_
     assert markdown[-2:] == [NOT_SHOWN, "- lesson 4: pooling as good as Flatten"]
     _, quiet = write_report([shown], tmp_path / "quiet")
     assert NOT_SHOWN not in quiet.read_text()
+
+
+@pytest.mark.slow
+def test_progress_says_which_lesson_which_cell_and_the_last_runs_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(curriculum, "NOTEBOOKS", tmp_path)
+    lessons = [Lesson(8, "one", "One"), Lesson(9, "two", "Two")]
+    for lesson in lessons:
+        _notebook(lesson.solution, "RATE = 1.0", "RATE * 2")
+    first = io.StringIO()
+    runs = run_lessons(lessons, out=tmp_path / "build", log=None, progress=first)
+    assert "lesson 8 (1 of 2):" in first.getvalue() and "lesson 9 (2 of 2):" in first.getvalue()
+    assert "1/2 [00:0" in first.getvalue(), "cells done of the notebook's, and the time so far"
+    write_report(runs, tmp_path / "build")
+    again = io.StringIO()
+    run_lessons(lessons[:1], out=tmp_path / "build", log=None, progress=again)
+    assert f"lesson 8 (1 of 1, {runs[0].seconds:.0f} s last time):" in again.getvalue()
+    quiet = run_lessons(lessons[:1], out=tmp_path / "quiet", log=None)  # no terminal: no bar
+    assert quiet[0].status == "ok"

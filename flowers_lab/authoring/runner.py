@@ -10,10 +10,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from flowers_lab.authoring.curriculum import Lesson
 from flowers_lab.authoring.story import told
 from flowers_lab.errors import one_line
+from flowers_lab.quiet import QUIET_ENVIRONMENT
 from flowers_lab.results import MIME
 
 
@@ -38,17 +40,45 @@ class LessonRun:
         return [point.says for point in self.lesson.points if point.not_shown(self.figures)]
 
 
+def quiet_kernels(log: Path) -> type:
+    """A kernel manager for papermill whose kernels talk over local sockets (IPC: ipykernel warns
+    that TCP is unencrypted) and write their standard error, TensorFlow's C++ lines among it, to
+    ``log`` rather than to the terminal of ``flowers-lab run``."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import CaselessStrEnum
+
+    class QuietKernelManager(AsyncKernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            with open(log, "ab") as stderr:
+                await super()._async_launch_kernel(kernel_cmd, **{**kw, "stderr": stderr})
+
+    return QuietKernelManager
+
+
 def run_notebook(
-    source: Path, executed: Path, parameters: dict, backend: str | None = None, environ: dict[str, str] | None = None
+    source: Path,
+    executed: Path,
+    parameters: dict,
+    backend: str | None = None,
+    environ: dict[str, str] | None = None,
+    verbose: bool = True,
+    progress: dict | None = None,
 ) -> tuple[dict, str | None, dict]:
     """Execute ``source`` into ``executed`` in a kernel with the Keras ``backend`` and the
     variables of ``environ`` (``XLA_FLAGS``, for instance); return the figures it reported, the
-    error if any, and the environment it reported."""
+    error if any, and the environment it reported. Not ``verbose``, the kernel's standard error
+    goes to ``executed`` with the suffix ``.stderr.log``, and TensorFlow logs only fatal lines.
+    With ``progress`` (tqdm's settings), a bar counts the cells as they run."""
     import nbformat
     import papermill
 
     executed.parent.mkdir(parents=True, exist_ok=True)
     variables = {**(environ or {}), **({"KERAS_BACKEND": backend} if backend else {})}
+    quiet = {} if verbose else {"kernel_manager_class": quiet_kernels(executed.with_suffix(".stderr.log"))}
+    if not verbose:
+        variables = {**QUIET_ENVIRONMENT, **variables}
     previous = {name: os.environ.get(name) for name in variables}
     os.environ.update(variables)  # the kernel inherits this process's environment
     error = None
@@ -59,7 +89,8 @@ def run_notebook(
             parameters=parameters,
             kernel_name="python3",
             cwd=str(executed.parent),
-            progress_bar=False,
+            progress_bar=progress or False,
+            **quiet,
         )
     except papermill.PapermillExecutionError as failure:
         error = f"cell {failure.exec_count}: {failure.ename}: {one_line(failure.evalue)}"
@@ -90,15 +121,30 @@ def run_lessons(
     backend: str | None = None,
     playgrounds: bool = False,
     log: Callable[[str], None] | None = PROGRESS,
+    verbose: bool = True,
+    progress: TextIO | None = None,
 ) -> list[LessonRun]:
     """Execute each lesson's solution (or playground) notebook into ``out/notebooks``, saying how
-    each went as it ends."""
+    each went as it ends (not ``verbose``: the kernels' standard error in a log beside each).
+    With ``progress`` (a terminal), a bar there says which lesson of how many, which cell of how
+    many, the time so far, and the time the lesson took in the last report in ``out``."""
     runs = []
-    for lesson in lessons:
+    last = last_seconds(out)
+    for count, lesson in enumerate(lessons, start=1):
         source = lesson.playground if playgrounds else lesson.solution
         executed = out / "notebooks" / (f"{source.stem}-{backend}.ipynb" if backend else source.name)
         start = time.perf_counter()
-        figures, error, environment = run_notebook(source, executed, lesson.parameters(quick, playgrounds), backend)
+        bar = None
+        if progress is not None:
+            before = f", {last[lesson.number]:.0f} s last time" if lesson.number in last else ""
+            bar = {
+                "desc": f"lesson {lesson.number} ({count} of {len(lessons)}{before})",
+                "file": progress,
+                "leave": False,
+            }
+        figures, error, environment = run_notebook(
+            source, executed, lesson.parameters(quick, playgrounds), backend, verbose=verbose, progress=bar
+        )
         runs.append(LessonRun(lesson, executed, time.perf_counter() - start, figures, error, environment))
         if log:
             log(
@@ -106,6 +152,15 @@ def run_lessons(
                 + (f" ({error})" if error else "")
             )
     return runs
+
+
+def last_seconds(out: Path) -> dict[int, float]:
+    """Each lesson's wall time in the report last written to ``out``, where it ran to the end."""
+    try:
+        lessons = json.loads((out / "report.json").read_text())["lessons"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return {entry["lesson"]: entry["seconds"] for entry in lessons if entry.get("status") == "ok"}
 
 
 def table(runs: Sequence[LessonRun]) -> str:
