@@ -1,4 +1,4 @@
-"""The ``flowers-lab`` command: doctor, sample, download, convert, inspect, playgrounds, run,
+"""The ``flowers-lab`` command: doctor, sample, download, convert, inspect, playgrounds, run, book,
 pretrain-backbone."""
 
 from __future__ import annotations
@@ -146,6 +146,14 @@ def run(args: argparse.Namespace) -> int:
     return 1 if any(r.error for r in runs) else 0
 
 
+def book(args: argparse.Namespace) -> int:
+    """Make a static site of the last run: its report and every executed notebook (open index.html)."""
+    from flowers_lab.authoring.book import write_book
+
+    print(f"book: {write_book(args.out, args.site)}")
+    return 0
+
+
 def pretrain_backbone(args: argparse.Namespace) -> int:
     """Make lesson 3's offline backbone: MobileNetV2 pretrained on 13 synthetic species (8 min on 2 cores)."""
     from flowers_lab.backbone import OFFLINE_WEIGHTS, pretrain
@@ -267,6 +275,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=_not_a_file, default=Path("build"), help="where executed copies go (default build/)")
     p.add_argument("--notebooks", type=_folder, help=NOTEBOOKS_HELP)
     p.set_defaults(run=run)
+
+    p = commands.add_parser("book", help=book.__doc__)
+    p.add_argument(
+        "--out", type=_folder, default=Path("build"), help="the run's folder, as given to run (default build/)"
+    )
+    p.add_argument("--site", type=_not_a_file, help="where the site goes (default: OUT/book)")
+    p.set_defaults(run=book)
 
     p = commands.add_parser("pretrain-backbone", help=pretrain_backbone.__doc__)
     p.add_argument(

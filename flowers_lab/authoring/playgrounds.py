@@ -23,10 +23,14 @@ KEY = "flowers_lab"
 WORK_REQUIRED = "# WORK REQUIRED: "
 
 
+def colab_url(notebook_name: str) -> str:
+    """The address that opens a notebook of this release in Colab."""
+    return f"https://colab.research.google.com/github/{REPOSITORY}/blob/{RELEASE}/notebooks/{notebook_name}"
+
+
 def badge(notebook_name: str) -> str:
     """Markdown of an "Open in Colab" badge for a notebook of this release."""
-    url = f"https://colab.research.google.com/github/{REPOSITORY}/blob/{RELEASE}/notebooks/{notebook_name}"
-    return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
+    return f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(notebook_name)})"
 
 
 def setup_cell() -> str:
