@@ -28,6 +28,12 @@ def _outputs(path):
     return texts
 
 
+def every_check_says_correct(executed):
+    """Each check cell of an executed lesson printed exactly one verdict, and each says Correct."""
+    said = [(cell, text) for cell, text in _outputs(executed) if cell.source.startswith("check.")]
+    assert said and all(text.startswith("✅ Correct") and text.count("Correct:") == 1 for _, text in said), said
+
+
 MIN_VALIDATION_ACCURACY = {3: 0.85, 4: 0.5, 5: 0.7}
 """Thresholds for the training lessons on the offline sample with their quick parameters (48 px,
 250 per class, 8 epochs), set from measurement: lesson 3's frozen offline backbone 0.937 (its dense
@@ -74,8 +80,7 @@ def test_the_solution_runs_passes_its_checks_and_reports(lesson, data_root, tmp_
     if "IMAGE_SIZE" in lesson.quick and lesson.number > 2:  # the training lessons read the sample's shards
         assert (environment["accelerator"], environment["replicas"], environment["data"]) == ("cpu", 1, "sample")
         assert environment["images"] == 5 * lesson.quick["SAMPLE_PER_CLASS"], environment
-    checks = [text for cell, text in _outputs(executed) if cell.source.startswith("check.")]
-    assert checks and all(text.startswith("✅ Correct") for text in checks), checks
+    every_check_says_correct(executed)
 
 
 BACKEND = "tensorflow"
@@ -162,8 +167,7 @@ def test_the_solution_runs_on_jax_over_8_devices(lesson, data_root, tmp_path):
     setup_output = next(text for cell, text in _outputs(executed) if "choose_backend" in cell.source)
     assert setup_output.startswith("flowers_lab: Keras backend jax (set by KERAS_BACKEND)")
     assert figures and environment["backend"] == "jax" and "jax" in environment
-    checks = [text for cell, text in _outputs(executed) if cell.source.startswith("check.")]
-    assert checks and all(text.startswith("✅ Correct") for text in checks), checks
+    every_check_says_correct(executed)
     if lesson.number > 2:  # the lessons that train look for the accelerator
         detected = next(text for cell, text in _outputs(executed) if cell.source.startswith("accelerator = detect()"))
         assert "CPU, 8 replicas on jax (DataParallel), batch size 256 (32 per replica)" in detected, detected

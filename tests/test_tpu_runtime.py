@@ -14,7 +14,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 
 import flowers_lab
@@ -53,7 +52,7 @@ def test_run_outside_a_clone_says_where_it_looked_in_one_line(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.solution.stem)
 def test_the_lesson_runs_quick_on_jax_from_the_installed_package(lesson, data_root, tmp_path):
-    from test_notebooks import MIN_VALIDATION_ACCURACY, _lesson_figures_hold
+    from test_notebooks import MIN_VALIDATION_ACCURACY, _lesson_figures_hold, every_check_says_correct
 
     out = tmp_path / "build"
     done = subprocess.run(
@@ -76,7 +75,4 @@ def test_the_lesson_runs_quick_on_jax_from_the_installed_package(lesson, data_ro
     if lesson.number in MIN_VALIDATION_ACCURACY:
         assert figures["validation_accuracy"] >= MIN_VALIDATION_ACCURACY[lesson.number], figures
     _lesson_figures_hold(lesson, figures)
-    executed = nbformat.read(report["notebook"], as_version=4)
-    checks = [cell for cell in executed.cells if cell.cell_type == "code" and cell.source.startswith("check.")]
-    said = [output.get("data", {}).get("text/plain", "") for cell in checks for output in cell.outputs]
-    assert checks and len(said) == len(checks) and all(text.startswith("✅ Correct") for text in said), said
+    every_check_says_correct(report["notebook"])
