@@ -24,7 +24,7 @@ lint: $(STAMP)
 # Each takes one test at a time, the training ones first (tests/conftest.py).
 test: lint
 	$(BIN)/python -m pytest -n 2 --maxschedchunk=1 --durations=15
-	KERAS_BACKEND=jax $(BIN)/python -m pytest -m backend
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -m 'backend or jax'
 
 # Colab's TPU runtime rebuilt (Python 3.13, its jax and keras, the project pip-installed as a
 # notebook installs it), and every lesson run quick on JAX with it (.ci/tpu-runtime says how).

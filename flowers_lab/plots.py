@@ -1,6 +1,7 @@
 """Figures the lessons show: grids of flowers with their labels or predictions, training curves,
 the confusion matrix, a learning-rate schedule, and for lesson 7 reliability diagrams and
-active-learning curves, and for lesson 9 the time of a training step."""
+active-learning curves, for lesson 9 the time of a training step, and for lesson 10 networks
+trained side by side."""
 
 from __future__ import annotations
 
@@ -52,12 +53,14 @@ def prediction_grid(
 
 def training_curves(history, title: str = "Training") -> plt.Figure:
     """Loss and accuracy per epoch, training and validation, from ``model.fit``'s History
-    (or its ``.history`` dict)."""
+    (or its ``.history`` dict); a figure ``fit`` did not log (a ``train_step`` that returns no
+    accuracy) is left out."""
     values = getattr(history, "history", history)
     figure, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     for axis, metric in zip(axes, ("loss", "accuracy"), strict=True):
-        epochs = np.arange(1, len(values[metric]) + 1)
-        axis.plot(epochs, values[metric], "o-", label="training")
+        epochs = np.arange(1, len(values.get(metric, values.get(f"val_{metric}", []))) + 1)
+        if metric in values:
+            axis.plot(epochs, values[metric], "o-", label="training")
         if f"val_{metric}" in values:
             axis.plot(epochs, values[f"val_{metric}"], "o-", label="validation")
         axis.set_title(metric.capitalize())
@@ -171,5 +174,23 @@ def step_times(feedings: dict, title: str = "A training step") -> plt.Figure:
     axis.set_xlabel("milliseconds per step")
     axis.set_title(title)
     axis.legend()
+    figure.tight_layout()
+    return figure
+
+
+def compared_curves(histories: dict[str, dict], title: str = "At equal budget") -> plt.Figure:
+    """Training loss and validation accuracy per epoch of several networks (name -> ``fit``'s
+    ``history.history``), one line each."""
+    figure, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    for axis, (metric, label) in zip(
+        axes, (("loss", "training loss"), ("val_accuracy", "validation accuracy")), strict=True
+    ):
+        for name, values in histories.items():
+            axis.plot(np.arange(1, len(values[metric]) + 1), values[metric], "o-", markersize=3, label=name)
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(label)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axis.legend()
+    figure.suptitle(title)
     figure.tight_layout()
     return figure

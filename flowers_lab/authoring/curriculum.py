@@ -271,6 +271,50 @@ LESSONS: tuple[Lesson, ...] = (
             ),
         ),
     ),
+    Lesson(
+        10,
+        "modern_convnets",
+        "From VGG to ResNet to EfficientNet",
+        quick={
+            "SAMPLE_PER_CLASS": 100,
+            "IMAGE_SIZE": 32,
+            "EPOCHS": 8,
+            "BLOCKS_PER_STAGE": 2,
+            "TWIN_SEEDS": 1,
+            "FINE_TUNE_EPOCHS": 2,
+            "WEIGHTS": None,
+            "SEED": 0,
+        },
+        target="EfficientNet-B0: 77.1% top-1 on ImageNet with 5.3M weights, ResNet-50 76.0% with 26M (Tan and Le "
+        "2019, Table 2); on the flowers, not measured by the original workshop",
+        points=(
+            Point(
+                "the MBConv network has the fewest weights of the three",
+                lambda f: f["efficientnet_weights"] < min(f["vgg_weights"], f["resnet_weights"]),
+                untrained=True,
+            ),
+            Point(
+                "the deep residual twin ends with a lower training loss than its plain twin (He et al. 2016, Fig. 4)",
+                lambda f: f["residual_training_loss"] < f["plain_training_loss"],
+                at_quick=False,
+            ),
+        ),
+    ),
+    Lesson(
+        11,
+        "training_step",
+        "Inside fit: a training step by hand",
+        quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "EPOCHS": 10, "SEED": 0},
+        target="your loop and fit with your train_step train the small convnet as fit does (not in the original "
+        "workshop)",
+        points=(
+            Point(
+                "your loop and fit with your train_step each train the convnet to 0.45 or more (fit's built-in step: "
+                "0.55-0.62 over seeds 0-1 at the quick budget)",
+                lambda f: min(f["loop_validation_accuracy"], f["validation_accuracy"]) >= 0.45,
+            ),
+        ),
+    ),
 )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import linecache
 import re
 
 import keras
@@ -15,7 +16,7 @@ from flowers_lab.accelerator import Accelerator
 from flowers_lab.authoring.curriculum import lesson
 from flowers_lab.authoring.playgrounds import KEY
 
-DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef)
+DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)
 
 
 def cells(number: int) -> list:
@@ -31,7 +32,9 @@ def exercise(number: int, defines: str) -> tuple[str, str]:
     """(solution, starter) of the exercise cell of lesson ``number`` that defines ``defines``."""
     for cell in cells(number):
         meta = cell.metadata.get(KEY, {})
-        if "exercise" in meta and re.search(rf"^\s*(def {defines}\(|{defines} = )", cell.source, re.MULTILINE):
+        if "exercise" in meta and re.search(
+            rf"^\s*(def {defines}\(|class {defines}\(|{defines} = )", cell.source, re.MULTILINE
+        ):
             return cell.source, meta["starter"]
     raise LookupError(f"lesson {number} has no exercise defining {defines}")
 
@@ -57,9 +60,13 @@ def namespace(number: int, image_size: int = 32, **names) -> dict:
 
 
 def answer(number: int, defines: str, starter: bool = False, image_size: int = 32, **names):
-    """What the exercise cell defining ``defines`` defines, run as the solution or the starter."""
+    """What the exercise cell defining ``defines`` defines, run as the solution or the starter;
+    its source is in ``linecache`` as a notebook cell's is, so that ``inspect`` finds it."""
     solution, start = exercise(number, defines)
     found = namespace(number, image_size, **names)
+    source = start if starter else solution
+    filename = f"<lesson {number}: {defines}{' starter' if starter else ''}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)  # for inspect
     with contextlib.redirect_stdout(io.StringIO()):  # model.summary()
-        exec(start if starter else solution, found)
+        exec(compile(source, filename, "exec"), found)
     return found[defines]
