@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-tpu-runtime run lab lint bench
+.PHONY: test test-thorough test-tpu-runtime run lab lint bench
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -n 2 --maxschedchunk=1 --durations=15
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -m 'backend or jax'
+
+# What CI adds to `make test`, too slow to pay many times a day: every playground as a learner first
+# opens it (under nbval), and the offline sample's story at equal budgets (tests/test_story.py).
+test-thorough: $(STAMP)
+	$(BIN)/python -m pytest -m thorough -n 2 --maxschedchunk=1 --durations=10
 
 # Colab's TPU runtime rebuilt (Python 3.13, its jax and keras, the project pip-installed as a
 # notebook installs it), and every lesson run quick on JAX with it (.ci/tpu-runtime says how).

@@ -117,6 +117,7 @@ def _playground_for_nbval(lesson, copy):
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.playground.stem)
 def test_the_playground_runs_to_the_end_and_each_check_says_not_yet(lesson, data_root, tmp_path):
     """nbval runs the playground as a learner first opens it (CI's short parameters): every cell

@@ -36,6 +36,7 @@ def test_the_report_says_whether_the_lessons_tell_the_story_and_which_step_break
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 def test_the_lessons_models_at_equal_budgets_tell_the_workshops_story(data_root):
     found = equal_budget(seed=0, rows=("dense", "convnet", "transfer"), log=print)  # lesson 4's sample
     best = {row: max(figures["validation"]) for row, figures in found.items()}

@@ -294,7 +294,8 @@ LESSONS: tuple[Lesson, ...] = (
                 untrained=True,
             ),
             Point(
-                "the deep residual twin ends with a lower training loss than its plain twin (He et al. 2016, Fig. 4)",
+                "the deep residual twin ends with a lower training loss than its plain twin (He et al. 2016, Fig. 4; "
+                "at 32 layers it did on every seed of 0-2, at the quick run's 14 it did not: BENCHMARKS.md)",
                 lambda f: f["residual_training_loss"] < f["plain_training_loss"],
                 at_quick=False,
             ),
