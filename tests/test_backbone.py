@@ -7,7 +7,6 @@ import keras
 import numpy as np
 import pytest
 
-from flowers_lab.accelerator import repeatable
 from flowers_lab.backbone import (
     OFFLINE_ALPHA,
     OFFLINE_WEIGHTS,
@@ -105,7 +104,7 @@ def flowers(tmp_path_factory):
 
 
 def _validation_accuracy(pretrained_weights_file, trainable, flowers, epochs=4):
-    repeatable(1)
+    keras.utils.set_random_seed(1)
     data = load_flowers(flowers, image_size=SIZE, batch_size=32)
     backbone = mobilenet_v2(SIZE, OFFLINE_ALPHA, pretrained_weights_file, bn_momentum=0.9)
     backbone.trainable = trainable

@@ -85,7 +85,8 @@ def test_the_solution_runs_passes_its_checks_and_reports(lesson, data_root, tmp_
 
 BACKEND = "tensorflow"
 """The Keras backend the playgrounds run on, asserted by their last cell (the solutions run on
-TensorFlow and on JAX over 8 devices, and on JAX alone in ``make test-tpu-runtime``)."""
+TensorFlow in ``make test``, on JAX over 8 devices in ``make test-thorough``, and on JAX alone in
+``make test-tpu-runtime``)."""
 
 HINT = "❌ Not yet: (a hint)"
 SANITIZE = "[hint]\nregex: ❌ Not yet: .*\nreplace: ❌ Not yet: (a hint)\n"
@@ -150,6 +151,7 @@ def test_the_playground_runs_to_the_end_and_each_check_says_not_yet(lesson, data
 
 
 @pytest.mark.slow
+@pytest.mark.thorough
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.solution.stem)
 def test_the_solution_runs_on_jax_over_8_devices(lesson, data_root, tmp_path):
     """Every solution with JAX on 8 virtual devices of the CPU, as on a TPU v5e-8: every cell runs
