@@ -253,11 +253,59 @@ def test_tensorflow_train_step_mistakes(wrong, expected):
     hints(lesson11.tensorflow_train_step(wrong), expected)
 
 
+def _jax_override(carry_optimizer=True, update_metrics=True):
+    """A JAX train_step written otherwise than the solution: metric slices by a running start, logs by a
+    comprehension."""
+
+    class Override(keras.Model):
+        def train_step(self, state, data):
+            import jax
+
+            trainable, non_trainable, optimizer_variables, metric_variables = state
+            images, labels = data
+
+            def loss_of(trainable, non_trainable):
+                predictions, non_trainable = self.stateless_call(trainable, non_trainable, images, training=True)
+                return self.compute_loss(x=images, y=labels, y_pred=predictions), (predictions, non_trainable)
+
+            (loss, (predictions, non_trainable)), grads = jax.value_and_grad(loss_of, has_aux=True)(
+                trainable, non_trainable
+            )
+            trainable, new_optimizer = self.optimizer.stateless_apply(optimizer_variables, grads, trainable)
+            updated, start = [], 0
+            for metric in self.metrics:
+                mine = metric_variables[start : start + len(metric.variables)]
+                start += len(metric.variables)
+                if update_metrics:
+                    args = (loss,) if metric.name == "loss" else (labels, predictions)
+                    mine = metric.stateless_update_state(mine, *args)
+                updated.append(mine)
+            logs = {m.name: m.stateless_result(v) for m, v in zip(self.metrics, updated, strict=True)}
+            optimizer_variables = new_optimizer if carry_optimizer else optimizer_variables
+            return logs, (trainable, non_trainable, optimizer_variables, [v for part in updated for v in part])
+
+    return Override
+
+
 @pytest.mark.jax
 def test_jax_train_step():
+    passes(lesson11.jax_train_step(_jax_override()))
     passes(lesson11.jax_train_step(answer(11, "JaxByHand")))
     hints(lesson11.jax_train_step(answer(11, "JaxByHand", starter=True)), "leaves the weights as they were")
     hints(lesson11.jax_train_step(answer(11, "TensorFlowByHand")), "fit calls train_step(self, state, data)")
+
+
+@pytest.mark.jax
+@pytest.mark.parametrize(
+    "wrong, expected",
+    [
+        (_jax_override(carry_optimizer=False), "the weights differ from a plain model's"),
+        (_jax_override(update_metrics=False), "update every metric of self.metrics once per step"),
+    ],
+    ids=["optimizer state not carried", "metrics not updated"],
+)
+def test_jax_train_step_mistakes(wrong, expected):
+    hints(lesson11.jax_train_step(wrong), expected)
 
 
 def test_a_class_without_train_step_is_told_to_override_it():
