@@ -182,12 +182,11 @@ def residual_block(block) -> Feedback:
 
 
 def _identity_problem(model: keras.Model, branch) -> Feedback | None:
-    """With the last batch normalisation's scale at 0 (its output 0), the block must compute relu(x):
-    the identity shortcut carries the input unchanged."""
-    norm = graph.source(model, branch) if not isinstance(branch, keras.layers.BatchNormalization) else branch
-    if not isinstance(norm, keras.layers.BatchNormalization):
+    """With the scale of ``branch``, the batch normalisation that feeds the addition, at 0 (its
+    output 0), the block must compute relu(x): the identity shortcut carries the input unchanged."""
+    if not isinstance(branch, keras.layers.BatchNormalization):
         return None
-    norm.gamma.assign(np.zeros(norm.gamma.shape, "float32"))
+    branch.gamma.assign(np.zeros(branch.gamma.shape, "float32"))
     x = np.random.default_rng(0).normal(size=(2, 8, 8, 16)).astype("float32")
     out = keras.ops.convert_to_numpy(model(x, training=False))
     if not np.allclose(out, np.maximum(x, 0), atol=1e-4):

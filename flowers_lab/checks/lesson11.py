@@ -166,12 +166,9 @@ def _compare(
             "the weights did not change: take the gradients of the loss with respect to the trainable "
             "weights and let the optimizer apply them"
         )
-    if not all(np.allclose(a, b, atol=TOLERANCE) for a, b in zip(weights, fit_weights, strict=True)):
-        if all(np.allclose(a, b, atol=TOLERANCE) for a, b in zip(weights, training_false[0], strict=True)):
-            return hint(
-                "call the model with training=True: batch normalisation then normalises with the batch's own "
-                "statistics and updates its moving averages, as fit does"
-            )
+    if not _same(weights, fit_weights):
+        if _same(weights, training_false[0]):
+            return hint(_TRAINING_TRUE)
         return hint(
             "after two steps the weights differ from fit's: compute the loss on the model's predictions, take its "
             "gradients with respect to the trainable weights, and let the optimizer apply them, once per batch"
@@ -188,6 +185,17 @@ def _compare(
             "before the update)"
         )
     return None
+
+
+def _same(weights: list, others: list) -> bool:
+    """Whether two lists of weights agree within ``TOLERANCE``."""
+    return all(np.allclose(a, b, atol=TOLERANCE) for a, b in zip(weights, others, strict=True))
+
+
+_TRAINING_TRUE = (
+    "call the model with training=True: batch normalisation then normalises with the batch's own statistics and "
+    "updates its moving averages, as fit does"
+)
 
 
 def _as_numpy(values) -> list:
@@ -281,12 +289,10 @@ def jax_step(step) -> Feedback:
         stuck = stuck or next((part for part in (1, 2, 3) if unchanged[part]), None)
         state = tuple(new_state)
         losses.append(float(loss))
-    trained = [np.asarray(v) for v in state[0]]
-    if all(np.allclose(a, b, atol=TOLERANCE) for a, b in zip(trained, training_false[2], strict=True)):
-        return hint(
-            "call the model with training=True: batch normalisation then normalises with the batch's own "
-            "statistics and updates its moving averages, as fit does"
-        )
+    put_back(state, model, optimizer, accuracy)
+    weights = _as_numpy(model.weights)
+    if _same(weights, training_false[0]):  # before the state: training=False also leaves the averages as they were
+        return hint(_TRAINING_TRUE)
     if stuck:
         name, advice = {
             1: ("non-trainable variables (batch normalisation's moving averages)", "those stateless_call gave back"),
@@ -297,17 +303,16 @@ def jax_step(step) -> Feedback:
             f"the state is not carried: the {name} come back unchanged from the step; return {advice}, so that "
             "the next step starts from them"
         )
-    put_back(state, model, optimizer, accuracy)
-    problem = _compare(_as_numpy(model.weights), float(accuracy.result()), losses, expected, training_false)
+    problem = _compare(weights, float(accuracy.result()), losses, expected, training_false)
     return problem or correct(
         "two jitted steps, the state carried between them, leave the weights, the batch "
         "statistics, the loss and the accuracy where fit leaves them"
     )
 
 
-def _jax_training_false(make, images, labels) -> tuple[list, float, list]:
-    """The weights, accuracy and trainable values two steps leave with the forward pass in
-    inference mode (training=False), on JAX."""
+def _jax_training_false(make, images, labels) -> tuple[list, float]:
+    """The weights and accuracy two steps leave with the forward pass in inference mode
+    (training=False), on JAX."""
     import jax
 
     model, (optimizer, loss_fn, accuracy) = make(), _tools()
@@ -325,9 +330,8 @@ def _jax_training_false(make, images, labels) -> tuple[list, float, list]:
         trainable, optimizer_variables = optimizer.stateless_apply(optimizer_variables, grads, trainable)
         metric_variables = accuracy.stateless_update_state(metric_variables, labels[batch], predictions)
         state = (trainable, non_trainable, optimizer_variables, metric_variables)
-    trainable = [np.asarray(v) for v in state[0]]
     put_back(state, model, optimizer, accuracy)
-    return _as_numpy(model.weights), float(accuracy.result()), trainable
+    return _as_numpy(model.weights), float(accuracy.result())
 
 
 # train_step overrides --------------------------------------------------------------------
@@ -366,7 +370,7 @@ def _override(model_class, backend: str) -> Feedback:
             "fit with your train_step leaves the weights as they were: compute the loss and its gradients "
             "and apply them with self.optimizer" + (", and return the new state" if backend == "jax" else "")
         )
-    if not all(np.allclose(a, b, atol=TOLERANCE) for a, b in zip(yours[0], expected[0], strict=True)):
+    if not _same(yours[0], expected[0]):
         return hint(
             "after two batches of fit the weights differ from a plain model's: run the lesson's step in "
             "train_step, on the batch fit passes in, with training=True"
