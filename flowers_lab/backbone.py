@@ -101,6 +101,20 @@ def backbone_weights(
     return weights, alpha
 
 
+FINE_TUNING_BN_MOMENTUM = 0.99
+"""The batch normalisations' momentum when the offline backbone is fine-tuned: Xception's (Keras'
+default), not MobileNetV2's 0.999, whose moving statistics lag behind weights that keep changing
+(fine-tuned 12 epochs at 48 px, validation fell from 0.93 to 0.85 as the rate peaked; BENCHMARKS.md)."""
+
+
+def offline_backbone(image_size: int, log: Callable[[str], None] | None = print):
+    """Lesson 3's offline MobileNetV2 with its pretrained weights, to fine-tune in lesson 6 where
+    Xception's ImageNet weights cannot be downloaded; it says so, and how it was pretrained."""
+    if log:
+        log(f"fine-tuning lesson 3's offline MobileNetV2 (alpha {OFFLINE_ALPHA}), not Xception: {offline_recipe()}")
+    return mobilenet_v2(image_size, OFFLINE_ALPHA, OFFLINE_WEIGHTS, bn_momentum=FINE_TUNING_BN_MOMENTUM)
+
+
 def offline_recipe() -> str:
     """One line on how the offline weights were made and how well they learned their task."""
     recipe = json.loads(OFFLINE_WEIGHTS.with_suffix("").with_suffix(".json").read_text())

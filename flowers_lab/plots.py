@@ -53,20 +53,25 @@ def prediction_grid(
 
 def training_curves(history, title: str = "Training") -> plt.Figure:
     """Loss and accuracy per epoch, training and validation, from ``model.fit``'s History
-    (or its ``.history`` dict); a figure ``fit`` did not log (a ``train_step`` that returns no
+    (or its ``.history`` dict), and the learning rate of each epoch where ``fit`` logged one (a
+    ``LearningRateScheduler``'s); a figure ``fit`` did not log (a ``train_step`` that returns no
     accuracy) is left out."""
     values = getattr(history, "history", history)
-    figure, axes = plt.subplots(1, 2, figsize=(11, 3.8))
-    for axis, metric in zip(axes, ("loss", "accuracy"), strict=True):
+    panels = ("loss", "accuracy", "learning_rate") if "learning_rate" in values else ("loss", "accuracy")
+    figure, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 3.8))
+    for axis, metric in zip(axes, panels, strict=True):
         epochs = np.arange(1, len(values.get(metric, values.get(f"val_{metric}", []))) + 1)
-        if metric in values:
-            axis.plot(epochs, values[metric], "o-", label="training")
-        if f"val_{metric}" in values:
-            axis.plot(epochs, values[f"val_{metric}"], "o-", label="validation")
-        axis.set_title(metric.capitalize())
+        if metric == "learning_rate":
+            axis.plot(epochs, values[metric], "o-", color="tab:green")
+        else:
+            if metric in values:
+                axis.plot(epochs, values[metric], "o-", label="training")
+            if f"val_{metric}" in values:
+                axis.plot(epochs, values[f"val_{metric}"], "o-", label="validation")
+            axis.legend()
+        axis.set_title(metric.replace("_", " ").capitalize())
         axis.set_xlabel("epoch")
-        axis.set_ylabel(metric)
-        axis.legend()
+        axis.set_ylabel(metric.replace("_", " "))
     figure.suptitle(title)
     figure.tight_layout()
     return figure

@@ -80,6 +80,9 @@ def test_the_solution_runs_passes_its_checks_and_reports(lesson, data_root, tmp_
     if "IMAGE_SIZE" in lesson.quick and lesson.number > 2:  # the training lessons read the sample's shards
         assert (environment["accelerator"], environment["replicas"], environment["data"]) == ("cpu", 1, "sample")
         assert environment["images"] == 5 * lesson.quick["SAMPLE_PER_CLASS"], environment
+    if lesson.number == 6:  # offline, lesson 3's pretrained network is fine-tuned, and the lesson says so
+        built = next(text for cell, text in _outputs(executed) if "offline_backbone(IMAGE_SIZE)" in cell.source)
+        assert built.startswith("fine-tuning lesson 3's offline MobileNetV2 (alpha 0.35), not Xception: "), built
     every_check_says_correct(executed)
 
 
@@ -162,6 +165,8 @@ def test_the_solution_runs_on_jax_over_8_devices(lesson, data_root, tmp_path):
     parameters = lesson.parameters(quick=True, short_training=True)
     if "BATCH_SIZE" in lesson.parameter_names():
         parameters["BATCH_SIZE"] = 32  # 4 images per device: as many steps as one CPU makes
+    if lesson.number == 6:  # Xception itself, as a TPU v5e-8 fine-tunes it (random weights, at its smallest size)
+        parameters.update(WEIGHTS=None, IMAGE_SIZE=71)
     eight = virtual_devices(8)
     figures, error, environment = run_notebook(lesson.solution, executed, parameters, backend="jax", environ=eight)
     assert error is None, error
@@ -176,3 +181,6 @@ def test_the_solution_runs_on_jax_over_8_devices(lesson, data_root, tmp_path):
         assert "CPU, 8 replicas on jax (DataParallel), batch size 256 (32 per replica)" in detected, detected
         assert environment["replicas"] == 8, environment
     _lesson_figures_hold(lesson, figures, story=False)  # lesson 8's files and 9's profile are made on JAX too
+    if lesson.number == 6:
+        built = next(text for cell, text in _outputs(executed) if "offline_backbone(IMAGE_SIZE)" in cell.source)
+        assert "xception" in built.lower() and "MobileNetV2" not in built, built[:2000]

@@ -97,6 +97,15 @@ def test_training_curves_draw_training_and_validation_with_labels():
     assert figure._suptitle.get_text() == "Lesson 4"
 
 
+def test_training_curves_show_the_learning_rate_each_epoch_where_fit_logged_it():
+    history = {"loss": [1.6, 1.2, 0.9], "accuracy": [0.3, 0.5, 0.7], "learning_rate": [1e-5, 5.5e-5, 1e-4]}
+    loss, accuracy, rate = training_curves(history).axes
+    assert rate.get_title() == "Learning rate" and rate.get_xlabel() == "epoch"
+    np.testing.assert_allclose(rate.lines[0].get_xdata(), [1, 2, 3])
+    np.testing.assert_allclose(rate.lines[0].get_ydata(), [1e-5, 5.5e-5, 1e-4])
+    assert [line.get_label() for line in accuracy.lines] == ["training"]
+
+
 def test_the_confusion_matrix_counts_and_titles_with_the_accuracy():
     labels, predictions = [0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 2, 0]
     np.testing.assert_array_equal(confusion(labels, predictions, CLASSES[:3]), [[1, 1, 0], [0, 1, 0], [1, 0, 2]])

@@ -201,10 +201,17 @@ LESSONS: tuple[Lesson, ...] = (
         6,
         "xception",
         "Xception, fine-tuned",
-        quick={"SAMPLE_PER_CLASS": 20, "IMAGE_SIZE": 71, "EPOCHS": 3, "STEPS_PER_EPOCH": 3, "WEIGHTS": None, "SEED": 0},
+        quick={"SAMPLE_PER_CLASS": 250, "IMAGE_SIZE": 48, "EPOCHS": 8, "WEIGHTS": "offline", "SEED": 0},
         target="the original reached 96.8% validation accuracy in 12 epochs with ImageNet weights (its target: "
-        "above 95%)",
-        points=(Point("the training loss falls", lambda f: f["training_loss"] < f["first_training_loss"]),),
+        "above 95%); offline, lesson 3's pretrained network fine-tuned ends about where lesson 3's frozen one did",
+        points=(
+            Point("the training loss falls", lambda f: f["training_loss"] < f["first_training_loss"]),
+            Point(
+                "fine-tuned from pretrained weights, 0.8 or more (offline, lesson 3's network at the quick budget: "
+                "0.924-0.932, seeds 0-3 on TensorFlow and 0-1 on JAX; Xception from random weights: below chance)",
+                lambda f: f["validation_accuracy"] >= 0.8,
+            ),
+        ),
     ),
     Lesson(
         7,
