@@ -11,7 +11,7 @@ import pytest
 
 from flowers_lab.authoring.curriculum import lesson
 from flowers_lab.authoring.runner import LessonRun, write_report
-from flowers_lab.authoring.story import equal_budget, told
+from flowers_lab.authoring.story import equal_budget, fine_tuning_told, told
 
 
 def test_the_report_says_whether_the_lessons_tell_the_story_and_which_step_breaks_it(tmp_path):
@@ -33,6 +33,26 @@ def test_the_report_says_whether_the_lessons_tell_the_story_and_which_step_break
     assert "The workshop's story (validation accuracy, lessons 3-5): dense 0.400, convnet 0.700" in markdown
     write_report(runs[1:], tmp_path)  # lesson 3 did not run: nothing to say
     assert told({4: figures[4], 5: figures[5]}) is None and "story" not in (tmp_path / "report.md").read_text()
+
+
+def test_the_report_says_whether_fine_tuning_ended_above_the_frozen_backbone_and_why_not_offline(tmp_path):
+    figures = {3: {"validation_accuracy": 0.86}, 6: {"validation_accuracy": 0.968}}
+    assert fine_tuning_told(figures) == "lesson 6 fine-tuned 0.968 > lesson 3 frozen 0.860: holds"
+    assert fine_tuning_told(figures, offline=True).endswith(": holds")
+    figures[6]["validation_accuracy"] = 0.86  # a tie is not a win
+    assert fine_tuning_told(figures) == "lesson 6 fine-tuned 0.860 > lesson 3 frozen 0.860: does not hold"
+    assert fine_tuning_told({6: figures[6]}) is None
+    runs = [
+        LessonRun(lesson(3), Path("3.ipynb"), 1.0, {"validation_accuracy": 0.941}, environment={"data": "sample"}),
+        LessonRun(lesson(6), Path("6.ipynb"), 1.0, {"validation_accuracy": 0.928}, environment={"data": "sample"}),
+    ]
+    markdown = write_report(runs, tmp_path)[1].read_text()
+    assert (
+        "Fine-tuning against the frozen backbone (validation accuracy): lesson 6 fine-tuned 0.928 > lesson 3 frozen "
+        "0.941: does not hold (offline, lesson 6 fine-tunes lesson 3's backbone, which was pretrained on the five "
+        "species)." in markdown
+    )
+    assert "The workshop's story" not in markdown, "lessons 4 and 5 did not run"
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from flowers_lab.authoring.curriculum import Lesson
-from flowers_lab.authoring.story import told
+from flowers_lab.authoring.story import fine_tuning_told, told
 from flowers_lab.errors import one_line
 from flowers_lab.quiet import QUIET_ENVIRONMENT
 from flowers_lab.results import MIME
@@ -248,9 +248,19 @@ NOT_SHOWN = "Not shown at this run's budget (the lesson's point holds at its own
 
 
 def story(runs: Sequence[LessonRun]) -> str | None:
-    """Whether lessons 3-5's reported validation accuracies tell the workshop's story, when they ran."""
-    said = told({run.lesson.number: run.figures for run in runs})
-    return f"The workshop's story (validation accuracy, lessons 3-5): {said}" if said else None
+    """Whether lessons 3-5's reported validation accuracies tell the workshop's story, and whether
+    fine-tuning (lesson 6) ends above the frozen backbone (lesson 3), for those that ran."""
+    figures = {run.lesson.number: run.figures for run in runs}
+    offline = any(run.lesson.number == 6 and run.environment.get("data") == "sample" for run in runs)
+    said = [
+        f"{what}: {line}"
+        for what, line in (
+            ("The workshop's story (validation accuracy, lessons 3-5)", told(figures)),
+            ("Fine-tuning against the frozen backbone (validation accuracy)", fine_tuning_told(figures, offline)),
+        )
+        if line
+    ]
+    return ".\n\n".join(said) or None
 
 
 def ran_on(environment: dict) -> str:

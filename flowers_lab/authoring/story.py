@@ -40,6 +40,21 @@ def told(figures: dict[int, dict[str, float]]) -> str | None:
     return f"{said}: " + (f"does not hold ({', '.join(out_of_order)})" if out_of_order else "holds")
 
 
+def fine_tuning_told(figures: dict[int, dict[str, float]], offline: bool = False) -> str | None:
+    """One line on whether lesson 6's fine-tuned network ends above lesson 3's frozen backbone, as
+    on the real photos (96.8% against 86%); None when either did not report. ``offline`` (lesson 6
+    ran on the offline sample) adds why it need not: lesson 6 then fine-tunes lesson 3's own
+    backbone, pretrained on the five species, and both end near the sample's ceiling (BENCHMARKS.md)."""
+    try:
+        tuned, frozen = figures[6]["validation_accuracy"], figures[3]["validation_accuracy"]
+    except KeyError:
+        return None
+    verdict = "holds" if tuned > frozen else "does not hold"
+    if offline and tuned <= frozen:
+        verdict += " (offline, lesson 6 fine-tunes lesson 3's backbone, which was pretrained on the five species)"
+    return f"lesson 6 fine-tuned {tuned:.3f} > lesson 3 frozen {frozen:.3f}: {verdict}"
+
+
 def equal_budget(
     seed: int = 0,
     image_size: int = 48,
