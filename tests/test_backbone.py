@@ -91,15 +91,15 @@ def test_the_offline_choice_gives_the_committed_weights_and_says_how_they_were_m
     assert backbone_weights(None, 0.5, 96) == (None, 0.5)
 
 
-def test_lesson_6s_offline_network_is_lesson_3s_backbone_with_xceptions_batch_norm_momentum(capsys):
+def test_the_offline_network_to_fine_tune_is_lesson_3s_backbone_with_its_pretraining_batch_norm_momentum(capsys):
     network = offline_backbone(48)
     said = capsys.readouterr().out
-    assert said.startswith(f"fine-tuning lesson 3's offline MobileNetV2 (alpha {OFFLINE_ALPHA}), not Xception: ")
+    assert said.startswith(f"fine-tuning lesson 3's offline MobileNetV2 (alpha {OFFLINE_ALPHA}) in place of an ")
     assert "pretrained on 19,500 synthetic photos" in said
     committed = mobilenet_v2(48, OFFLINE_ALPHA, OFFLINE_WEIGHTS)
     assert all(np.array_equal(a, b) for a, b in zip(network.get_weights(), committed.get_weights(), strict=True))
     norms = [layer for layer in network.layers if isinstance(layer, keras.layers.BatchNormalization)]
-    assert norms and {layer.momentum for layer in norms} == {0.99}, "Xception's momentum, not MobileNetV2's 0.999"
+    assert norms and {layer.momentum for layer in norms} == {0.9}, "the pretraining's momentum, not Keras' 0.999"
 
 
 SIZE = 48
