@@ -49,9 +49,8 @@ def fine_tuning_told(figures: dict[int, dict[str, float]], offline: bool = False
         tuned, frozen = figures[6]["validation_accuracy"], figures[3]["validation_accuracy"]
     except KeyError:
         return None
-    verdict = "holds" if tuned > frozen else "does not hold"
-    if offline and tuned <= frozen:
-        verdict += " (offline, lesson 6 fine-tunes lesson 3's backbone, which was pretrained on the five species)"
+    why = " (offline, lesson 6 fine-tunes lesson 3's backbone, which was pretrained on the five species)"
+    verdict = "holds" if tuned > frozen else "does not hold" + (why if offline else "")
     return f"lesson 6 fine-tuned {tuned:.3f} > lesson 3 frozen {frozen:.3f}: {verdict}"
 
 
